@@ -1,6 +1,30 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+using ConnectLinks;
+using ConnectLinks.Api;
+using ConnectLinks.Data;
+using ConnectLinks.Events;
+using ConnectLinks.Links;
+using ConnectLinks.Operations;
+using ConnectLinks.Organizations;
+using ConnectLinks.Security;
+using ConnectLinks.Cli;
 
+if (CommandLine.IsCommand(args)) return await CommandLine.RunAsync(args);
+
+var builder = WebApplication.CreateBuilder(ServiceSetup.ServeArguments(args));
+builder.AddServiceDefaults();
+builder.Services.AddDatabase(builder.Configuration);
+builder.Services.AddApiKeyAuthentication(builder.Configuration);
+builder.Services.AddApiRateLimits(builder.Configuration);
+builder.Services.AddLinks(builder.Configuration);
+
+var app = builder.Build();
+app.UseServiceDefaults();
+app.MapOperations();
+app.MapLinks();
+app.MapSettings();
+app.MapEvents();
+app.Run();
+return 0;
+
+/// <summary>The web application's entry point (also what the tests start).</summary>
 public partial class Program;

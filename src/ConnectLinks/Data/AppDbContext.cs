@@ -1,0 +1,78 @@
+using System.Text.Json;
+using ConnectLinks.Api;
+using ConnectLinks.Events;
+using ConnectLinks.Links;
+using ConnectLinks.Organizations;
+using ConnectLinks.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace ConnectLinks.Data;
+
+/// <summary>The one database of the service, on SQLite or PostgreSQL.</summary>
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options)
+{
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Link> Links => Set<Link>();
+    public DbSet<Event> Events => Set<Event>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
+    {
+        // Note: timestamps are stored as Unix milliseconds (bigint) on both providers. SQLite cannot compare or
+        // order DateTimeOffset stored as text, and one representation keeps the hand-written migration identical.
+        configuration.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+        configuration.Properties<string[]>().HaveConversion<JsonConverter<string[]>, JsonComparer<string[]>>();
+        configuration.Properties<Dictionary<string, string>>()
+            .HaveConversion<JsonConverter<Dictionary<string, string>>, JsonComparer<Dictionary<string, string>>>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<Organization>(e =>
+        {
+            e.ToTable("organizations");
+            e.HasIndex(o => o.Name).IsUnique();
+        });
+        model.Entity<ApiKey>(e =>
+        {
+            e.ToTable("api_keys");
+            e.HasIndex(k => k.Hash).IsUnique();
+            e.HasIndex(k => k.OrganizationId);
+        });
+        model.Entity<Link>(e =>
+        {
+            e.ToTable("links");
+            e.Ignore(l => l.Connectors);
+            e.HasIndex(l => l.TokenHash).IsUnique();
+            e.HasIndex(l => new { l.OrganizationId, l.Id });
+            e.HasIndex(l => new { l.Status, l.ExpiresAt });
+        });
+        model.Entity<Event>(e =>
+        {
+            e.ToTable("events");
+            e.HasIndex(v => new { v.OrganizationId, v.Id });
+            e.HasIndex(v => v.CreatedAt);
+        });
+        model.Entity<IdempotencyRecord>(e =>
+        {
+            e.ToTable("idempotency_records");
+            e.HasKey(r => new { r.OrganizationId, r.Key });
+            e.HasIndex(r => r.CreatedAt);
+        });
+    }
+
+    private sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
+        v => v.ToUnixTimeMilliseconds(), v => DateTimeOffset.FromUnixTimeMilliseconds(v));
+
+    private sealed class JsonConverter<T>() : ValueConverter<T, string>(
+        v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+        v => JsonSerializer.Deserialize<T>(v, JsonSerializerOptions.Default)!);
+
+    private sealed class JsonComparer<T>() : ValueComparer<T>(
+        (a, b) => JsonSerializer.Serialize(a, JsonSerializerOptions.Default) == JsonSerializer.Serialize(b, JsonSerializerOptions.Default),
+        v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default).GetHashCode(),
+        v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, JsonSerializerOptions.Default), JsonSerializerOptions.Default)!);
+}
