@@ -54,6 +54,17 @@ public static class ServiceSetup
             };
             await Problems.Error(code, detail).ExecuteAsync(context.HttpContext);
         });
+        app.Use(async (http, next) =>
+        {
+            // Refuse an oversized API body from its declared length before anything reads it; Kestrel's per-endpoint
+            // limit (RequestSizeLimit metadata) still caps bodies sent without a length.
+            if (http.Request.ContentLength > ApiRouting.MaxBodyBytes && http.Request.Path.StartsWithSegments("/v1"))
+            {
+                await Problems.Error("payload_too_large", $"The request body is larger than {ApiRouting.MaxBodyBytes / 1024} KiB.").ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        });
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();

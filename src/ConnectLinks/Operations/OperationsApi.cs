@@ -10,7 +10,6 @@ public static class OperationsApi
         routes.MapGet("/healthz", () => TypedResults.Text("ok")).ExcludeFromDescription();
         routes.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         routes.MapOpenApi("/openapi/{documentName}.json");
-        routes.MapGet("/docs", () => TypedResults.Redirect("/docs/")).ExcludeFromDescription();
         return routes;
     }
 }

@@ -1,0 +1,78 @@
+using System.Net.Http.Headers;
+using ConnectLinks.Data;
+using ConnectLinks.Organizations;
+using ConnectLinks.Security;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ConnectLinks.Tests.Infrastructure;
+
+/// <summary>
+/// The real service in-process on a fresh database (SQLite or PostgreSQL, see <see cref="TestDatabase"/>),
+/// with a clock the test can move. Settings can be added before the first client is created.
+/// </summary>
+public sealed class ConnectLinksApp : WebApplicationFactory<Program>
+{
+    public string DataDir { get; } = Directory.CreateTempSubdirectory("cl-test-").FullName;
+    public TestClock Clock { get; } = new();
+    public Dictionary<string, string?> Settings { get; }
+
+    public ConnectLinksApp(Dictionary<string, string?>? settings = null)
+    {
+        Settings = TestDatabase.Fresh(DataDir);
+        Settings["ConnectLinks:Encryption:Keys:test"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 7 + 1)).ToArray());
+        Settings["ConnectLinks:RateLimits:ApiPermitsPerSecond"] = "100000";
+        Settings["ConnectLinks:RateLimits:ApiBurst"] = "100000";
+        foreach (var (key, value) in settings ?? []) Settings[key] = value;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+        });
+    }
+
+    /// <summary>A DbContext on the app's database, for arranging rows and reading raw state.</summary>
+    public AppDbContext Db() => Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
+
+    /// <summary>A new API key of organization <paramref name="org"/> (created if missing).</summary>
+    public async Task<string> CreateKeyAsync(string org = "acme", string[]? scopes = null)
+    {
+        _ = Server; // starts the host, which applies migrations
+        await using var db = Db();
+        var organization = await Tenancy.EnsureOrganizationAsync(db, org, Clock, default);
+        var (_, key) = await Tenancy.CreateKeyAsync(db, organization, scopes ?? Scopes.All, "test", Clock, default);
+        return key;
+    }
+
+    /// <summary>An HTTP client authenticated as a new key of <paramref name="org"/>.</summary>
+    public async Task<HttpClient> ClientForAsync(string org = "acme", string[]? scopes = null)
+    {
+        var key = await CreateKeyAsync(org, scopes);
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>Lets the org redirect to https://app.example.com.</summary>
+    public async Task AllowRedirectsAsync(HttpClient client, params string[] origins)
+    {
+        var response = await client.PatchAsJsonAsync("/v1/settings", new { allowed_redirect_origins = origins.Length > 0 ? origins : ["https://app.example.com"] });
+        response.EnsureSuccessStatusCode();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+            try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { /* SQLite may still hold the file briefly */ }
+    }
+}
