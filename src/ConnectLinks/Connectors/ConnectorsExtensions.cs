@@ -1,0 +1,26 @@
+using ConnectLinks.Connectors.Testers;
+using ConnectLinks.Security;
+
+namespace ConnectLinks.Connectors;
+
+public static class ConnectorsExtensions
+{
+    /// <summary>
+    /// Registers the connector catalog, the connection tester with one <see cref="IConnectorTester"/>
+    /// per protocol, and the network guard. Reads <c>ConnectLinks:Connectors</c> and <c>ConnectLinks:Network</c>.
+    /// </summary>
+    public static IServiceCollection AddConnectors(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ConnectorsOptions>(configuration.GetSection(ConnectorsOptions.Section));
+        services.Configure<NetworkOptions>(configuration.GetSection(NetworkOptions.Section));
+        services.AddSingleton<NetworkGuard>();
+        services.AddSingleton<ConnectorCatalog>();
+        services.AddSingleton<IConnectorTester, PostgresTester>();
+        services.AddSingleton<IConnectorTester, MySqlTester>();
+        services.AddSingleton<IConnectorTester, RedisTester>();
+        services.AddSingleton<IConnectorTester, S3Tester>();
+        services.AddSingleton<IConnectorTester, HttpApiTester>();
+        services.AddSingleton<ConnectionTester>();
+        return services;
+    }
+}
