@@ -3,7 +3,7 @@ namespace ConnectLinks.Connectors;
 /// <summary>The outcome of a connection test: every check of the connector, in order.</summary>
 public sealed record ConnectionTestResult
 {
-    /// <summary>True when no check failed (warnings still count as success).</summary>
+    /// <summary>True when no check failed (warnings and optional checks left out still count as success).</summary>
     public required bool Ok { get; init; }
     public required IReadOnlyList<CheckResult> Checks { get; init; }
 }

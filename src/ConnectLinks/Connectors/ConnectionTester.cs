@@ -45,7 +45,7 @@ public sealed class ConnectionTester(IEnumerable<IConnectorTester> testers, IOpt
         ct.ThrowIfCancellationRequested();
 
         var checks = run.Results().Select(c => c with { Message = Scrub(c.Message, secrets), Hint = Scrub(c.Hint, secrets) }).ToList();
-        return new ConnectionTestResult { Ok = checks.All(c => c.Status is CheckResult.Passed or CheckResult.Warning), Checks = checks };
+        return new ConnectionTestResult { Ok = !run.HasFailed, Checks = checks };
     }
 
     private static List<string> SecretValues(ConnectorDefinition connector, IReadOnlyDictionary<string, string?> values) =>

@@ -105,6 +105,14 @@ public sealed class ConnectorCheckRun
         [.. _connector.Checks.Select(c => _results.TryGetValue(c.Id, out var r) ? r
             : new CheckResult { Id = c.Id, Name = c.Name, Status = CheckResult.Skipped })];
 
+    /// <summary>Marks a check as deliberately not run, e.g. an optional write probe that is off.</summary>
+    public void Skip(string id, string message)
+    {
+        var info = _connector.Checks.FirstOrDefault(c => c.Id == id)
+            ?? throw new InvalidOperationException($"Connector '{_connector.Id}' declares no check '{id}'.");
+        _results.TryAdd(id, new CheckResult { Id = info.Id, Name = info.Name, Status = CheckResult.Skipped, Message = message });
+    }
+
     internal void FailFirstPending(string message, string? hint)
     {
         var next = _connector.Checks.FirstOrDefault(c => !_results.ContainsKey(c.Id));

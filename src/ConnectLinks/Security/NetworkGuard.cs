@@ -59,6 +59,8 @@ public sealed class NetworkGuard(IOptions<NetworkOptions> options)
             }
         }
 
+        // IPv4 first: it works on more networks, and refusals name the same address every time.
+        addresses = [.. addresses.OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1)];
         if (!options.Value.AllowPrivateTargets)
         {
             // Every address must be public: a name that mixes public and private answers is refused
@@ -71,8 +73,7 @@ public sealed class NetworkGuard(IOptions<NetworkOptions> options)
                 }
             }
         }
-        // IPv4 first: it works on more networks.
-        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];
+        return addresses[0];
     }
 
     /// <summary>Opens a TCP connection to a checked address of <paramref name="host"/>.</summary>

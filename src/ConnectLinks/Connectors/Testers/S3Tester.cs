@@ -86,6 +86,10 @@ public sealed class S3Tester(NetworkGuard guard) : IConnectorTester
 
         if (!values.Flag("write_probe"))
         {
+            if (!run.HasFailed)
+            {
+                run.Skip("write", "Not requested: writing is not tested unless \"Test writing\" is on.");
+            }
             return;
         }
         await run.CheckAsync("write", S3CheckErrors.Describe(bucket, async t =>
