@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace ConnectLinks.Connectors;
@@ -64,13 +65,18 @@ public sealed class ConnectionTester(IEnumerable<IConnectorTester> testers, IOpt
         }
         foreach (var secret in secrets)
         {
+            var trimmed = secret.Trim();
+            if (trimmed.Length < 4)
+            {
+                // A very short secret is removed only where it stands alone: replacing every "s" in
+                // "this service" would make the message unreadable without hiding anything more.
+                text = Regex.Replace(text, $@"(?<![\p{{L}}\p{{N}}]){Regex.Escape(trimmed)}(?![\p{{L}}\p{{N}}])", "[redacted]",
+                    RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                continue;
+            }
             text = text.Replace(secret, "[redacted]", StringComparison.Ordinal);
             // Servers may echo a trimmed or differently-cased copy.
-            var trimmed = secret.Trim();
-            if (trimmed.Length >= 4)
-            {
-                text = text.Replace(trimmed, "[redacted]", StringComparison.OrdinalIgnoreCase);
-            }
+            text = text.Replace(trimmed, "[redacted]", StringComparison.OrdinalIgnoreCase);
         }
         return text;
     }

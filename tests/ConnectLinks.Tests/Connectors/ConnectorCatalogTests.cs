@@ -111,3 +111,16 @@ public class ConnectorCatalogTests
         result.Check("dns").Message.ShouldBe("Some fields are not filled in correctly: Port must be a whole number. Database is required. Username is required.");
     }
 }
+
+public class SecretScrubbingTests
+{
+    [Theory]
+    [InlineData("auth failed for Hunter22!", "Hunter22!", "auth failed for [redacted]")]
+    [InlineData("AUTH FAILED FOR HUNTER22!", "Hunter22!", "AUTH FAILED FOR [redacted]")]
+    [InlineData("password ' Hunter22 ' rejected", " Hunter22 ", "password '[redacted]' rejected")]
+    [InlineData("password 'Hunter22' rejected", " Hunter22 ", "password '[redacted]' rejected")]
+    [InlineData("pw pw2 pwd: pw", "pw", "[redacted] pw2 pwd: [redacted]")]
+    [InlineData("this service", "s", "this service")]
+    public void SecretsAreRemovedFromMessages(string message, string secret, string expected) =>
+        ConnectLinks.Connectors.ConnectionTester.Scrub(message, [secret]).ShouldBe(expected);
+}

@@ -36,7 +36,7 @@ public sealed class LocalApi : IAsyncLifetime
             : Results.Json(new { success = false }, statusCode: 401));
         // Postmark: token in a named header.
         app.MapGet("/server", (HttpRequest r) => r.Headers["X-Postmark-Server-Token"] == Token
-            ? Results.Json(new { ID = 1, Name = "s" })
+            ? Results.Text("""{"ID":1,"Name":"s"}""", "application/json")
             : Results.StatusCode(401));
         // Looks like the API but answers something else: a JSON path failure.
         app.MapGet("/v0/meta/whoami", () => Results.Json(new { error = "not the API" }));
