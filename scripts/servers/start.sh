@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Starts the real servers the connector tests talk to: PostgreSQL, MariaDB, redis and s3rver,
-# each on loopback on an unusual port, in a state directory under .tmp/servers.
+# each on loopback on an unusual port, in a state directory (default /tmp/connectlinks-servers).
 # Installs what is missing (apt-get / npm; run as root). Idempotent: a server that already
 # runs from this state directory is left alone. Appends `export NAME=value` lines to ENVFILE.
 # Usage: scripts/servers/start.sh ENVFILE      Stop with: scripts/servers/stop.sh
 set -euo pipefail
 
 envfile=${1:?usage: start.sh ENVFILE}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-state="$root/.tmp/servers"
+# Outside the clone: the postgres and mysql users must be able to reach it (a clone under /root is not).
+state=${CONNECTLINKS_SERVERS_DIR:-/tmp/connectlinks-servers}
 mkdir -p "$state"
 export DEBIAN_FRONTEND=noninteractive
 
@@ -20,6 +20,7 @@ S3_PORT=${CONNECTLINKS_TEST_S3_PORT:-54569}
 PG_SUPER_PASSWORD=pg-super-pw
 PG_APP_PASSWORD=pg-app-pw
 MYSQL_APP_PASSWORD=mysql-app-pw
+MYSQL_ADMIN_PASSWORD=mysql-admin-pw
 REDIS_APP_PASSWORD=redis-app-pw
 
 apt_updated=0
@@ -85,6 +86,8 @@ DELETE FROM mysql.global_priv WHERE User = '';
 CREATE DATABASE IF NOT EXISTS appdb;
 CREATE USER IF NOT EXISTS 'app'@'%' IDENTIFIED BY '$MYSQL_APP_PASSWORD';
 GRANT ALL PRIVILEGES ON appdb.* TO 'app'@'%';
+CREATE USER IF NOT EXISTS 'admin'@'%' IDENTIFIED BY '$MYSQL_ADMIN_PASSWORD';
+GRANT ALL PRIVILEGES ON *.* TO 'admin'@'%' WITH GRANT OPTION;
 FLUSH PRIVILEGES;
 SQL
 fi
@@ -121,6 +124,8 @@ export CONNECTLINKS_TEST_MYSQL_PORT=$MYSQL_PORT
 export CONNECTLINKS_TEST_MYSQL_DATABASE=appdb
 export CONNECTLINKS_TEST_MYSQL_USER=app
 export CONNECTLINKS_TEST_MYSQL_PASSWORD=$MYSQL_APP_PASSWORD
+export CONNECTLINKS_TEST_MYSQL_SUPERUSER=admin
+export CONNECTLINKS_TEST_MYSQL_SUPERUSER_PASSWORD=$MYSQL_ADMIN_PASSWORD
 export CONNECTLINKS_TEST_REDIS_HOST=127.0.0.1
 export CONNECTLINKS_TEST_REDIS_PORT=$REDIS_PORT
 export CONNECTLINKS_TEST_REDIS_USER=app

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stops the servers scripts/servers/start.sh started, each by the pid it recorded.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-state="$root/.tmp/servers"
+# Outside the clone: the postgres and mysql users must be able to reach it (a clone under /root is not).
+state=${CONNECTLINKS_SERVERS_DIR:-/tmp/connectlinks-servers}
 stop_pid_file() { # stop_pid_file FILE SIGNAL
   [ -f "$1" ] || return 0
   pid=$(head -1 "$1")

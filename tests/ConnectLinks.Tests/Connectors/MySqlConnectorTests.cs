@@ -73,4 +73,18 @@ public class MySqlConnectorTests
         result.Statuses().ShouldBe("dns:passed,tcp:passed,tls:failed,auth:skipped,select1:skipped,database:skipped,privileges:skipped", result.Describe());
         result.Check("tls").Message.ShouldBe("The server does not offer TLS, but sslmode is require.");
     }
+
+    [Fact]
+    public async Task UserWithPrivilegesOnEveryDatabaseGetsALeastPrivilegeWarning()
+    {
+        var values = AppUser();
+        values["username"] = ConnectorTestKit.Env("CONNECTLINKS_TEST_MYSQL_SUPERUSER");
+        values["password"] = ConnectorTestKit.Env("CONNECTLINKS_TEST_MYSQL_SUPERUSER_PASSWORD");
+
+        var result = await Test(values);
+
+        result.Ok.ShouldBeTrue(result.Describe());
+        result.Statuses().ShouldBe("dns:passed,tcp:passed,tls:passed,auth:passed,select1:passed,database:passed,privileges:warning", result.Describe());
+        result.Check("privileges").Message.ShouldBe("'admin' has privileges on every database of this server.");
+    }
 }
