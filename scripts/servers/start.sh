@@ -13,6 +13,7 @@ mkdir -p "$state"
 export DEBIAN_FRONTEND=noninteractive
 
 PG_PORT=${CONNECTLINKS_TEST_PG_PORT:-55433}
+PG_TLS_PORT=${CONNECTLINKS_TEST_PG_TLS_PORT:-55434}
 MYSQL_PORT=${CONNECTLINKS_TEST_MYSQL_PORT:-53306}
 REDIS_PORT=${CONNECTLINKS_TEST_REDIS_PORT:-56379}
 S3_PORT=${CONNECTLINKS_TEST_S3_PORT:-54569}
@@ -43,6 +44,7 @@ pgbin=/usr/lib/postgresql/15/bin
 need_pkg "$pgbin/initdb" postgresql
 need_pkg /usr/bin/redis-server redis-server
 need_pkg /usr/sbin/mariadbd mariadb-server
+need_pkg /usr/bin/openssl openssl
 if [ ! -f "$state/s3/node_modules/s3rver/bin/s3rver.js" ]; then
   mkdir -p "$state/s3"
   (cd "$state/s3" && npm install --silent --no-audit --no-fund --prefix . s3rver@3.7.1 </dev/null >/dev/null)
@@ -67,6 +69,22 @@ DO \$\$ BEGIN
 END \$\$;
 SELECT 'CREATE DATABASE appdb OWNER app' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'appdb')\gexec
 SQL
+fi
+
+# A second PostgreSQL with TLS on (self-signed certificate), for the "TLS as requested" success path.
+pgt="$state/pg-tls"
+if ! alive "$pgt/data/postmaster.pid"; then
+  if [ ! -f "$pgt/data/PG_VERSION" ]; then
+    rm -rf "$pgt"; mkdir -p "$pgt"; chown postgres "$pgt"
+    printf '%s\n' "$PG_SUPER_PASSWORD" > "$pgt/pwfile"; chown postgres "$pgt/pwfile"
+    runuser -u postgres -- "$pgbin/initdb" -D "$pgt/data" -U postgres --pwfile="$pgt/pwfile" \
+      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
+      -keyout "$pgt/data/server.key" -out "$pgt/data/server.crt" 2>/dev/null
+    chown postgres "$pgt/data/server.key" "$pgt/data/server.crt"; chmod 600 "$pgt/data/server.key"
+  fi
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgt/data" -l "$pgt/log" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_TLS_PORT -k $pgt -c ssl=on" -w start >/dev/null
 fi
 
 # MariaDB: an app user for 127.0.0.1 (anonymous users would shadow 'app'@'%').
@@ -119,6 +137,7 @@ export CONNECTLINKS_TEST_PG_USER=app
 export CONNECTLINKS_TEST_PG_PASSWORD=$PG_APP_PASSWORD
 export CONNECTLINKS_TEST_PG_SUPERUSER=postgres
 export CONNECTLINKS_TEST_PG_SUPERUSER_PASSWORD=$PG_SUPER_PASSWORD
+export CONNECTLINKS_TEST_PG_TLS_PORT=$PG_TLS_PORT
 export CONNECTLINKS_TEST_MYSQL_HOST=127.0.0.1
 export CONNECTLINKS_TEST_MYSQL_PORT=$MYSQL_PORT
 export CONNECTLINKS_TEST_MYSQL_DATABASE=appdb
@@ -135,4 +154,4 @@ export CONNECTLINKS_TEST_S3_ACCESS_KEY_ID=S3RVER
 export CONNECTLINKS_TEST_S3_SECRET_ACCESS_KEY=S3RVER
 export CONNECTLINKS_TEST_S3_BUCKET=probe-bucket
 ENV
-echo "start.sh: PostgreSQL :$PG_PORT, MariaDB :$MYSQL_PORT, redis :$REDIS_PORT, s3rver :$S3_PORT (state in $state)"
+echo "start.sh: PostgreSQL :$PG_PORT (TLS :$PG_TLS_PORT), MariaDB :$MYSQL_PORT, redis :$REDIS_PORT, s3rver :$S3_PORT (state in $state)"

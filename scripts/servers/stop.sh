@@ -13,6 +13,7 @@ stop_pid_file() { # stop_pid_file FILE SIGNAL
   rm -f "$1"
 }
 stop_pid_file "$state/pg/data/postmaster.pid" INT   # fast shutdown
+stop_pid_file "$state/pg-tls/data/postmaster.pid" INT
 stop_pid_file "$state/mysql/mysqld.pid" TERM
 stop_pid_file "$state/redis/redis.pid" TERM
 stop_pid_file "$state/s3/s3rver.pid" TERM

@@ -1,5 +1,6 @@
 using ConnectLinks.Connectors.Testers;
 using ConnectLinks.Security;
+using Microsoft.Extensions.Options;
 
 namespace ConnectLinks.Connectors;
 
@@ -14,7 +15,8 @@ public static class ConnectorsExtensions
         services.Configure<ConnectorsOptions>(configuration.GetSection(ConnectorsOptions.Section));
         services.Configure<NetworkOptions>(configuration.GetSection(NetworkOptions.Section));
         services.AddSingleton<NetworkGuard>();
-        services.AddSingleton<ConnectorCatalog>();
+        // A factory: the catalog also has a constructor taking definitions directly (for tests).
+        services.AddSingleton(sp => new ConnectorCatalog(sp.GetRequiredService<IOptions<ConnectorsOptions>>()));
         services.AddSingleton<IConnectorTester, PostgresTester>();
         services.AddSingleton<IConnectorTester, MySqlTester>();
         services.AddSingleton<IConnectorTester, RedisTester>();

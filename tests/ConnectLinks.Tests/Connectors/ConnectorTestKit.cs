@@ -13,12 +13,13 @@ internal static class ConnectorTestKit
 {
     public static readonly ConnectorCatalog Catalog = new(Options.Create(new ConnectorsOptions()));
 
-    public static ConnectionTester Tester(bool allowPrivateTargets = true, TimeSpan? checkTimeout = null, Dictionary<string, string>? baseUrlOverrides = null)
+    public static ConnectionTester Tester(bool allowPrivateTargets = true, TimeSpan? checkTimeout = null, Dictionary<string, string>? baseUrlOverrides = null, TimeSpan? testTimeout = null)
     {
         var guard = new NetworkGuard(Options.Create(new NetworkOptions { AllowPrivateTargets = allowPrivateTargets }));
         var options = Options.Create(new ConnectorsOptions
         {
             CheckTimeout = checkTimeout ?? TimeSpan.FromSeconds(10),
+            TestTimeout = testTimeout ?? TimeSpan.FromSeconds(30),
             BaseUrlOverrides = baseUrlOverrides ?? [],
         });
         return new ConnectionTester(

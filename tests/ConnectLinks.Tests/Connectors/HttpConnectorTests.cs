@@ -151,6 +151,28 @@ public class HttpConnectorTests(LocalApi api) : IClassFixture<LocalApi>
     }
 
     [Fact]
+    public async Task WholeTestStopsAtTheTestTimeout()
+    {
+        var result = await ConnectorTestKit.Tester(testTimeout: TimeSpan.FromMilliseconds(500)).TestAsync(
+            ConnectorTestKit.Connector("http-bearer"),
+            new Dictionary<string, string?> { ["base_url"] = api.Url, ["test_path"] = "/slow", ["token"] = LocalApi.Token },
+            CancellationToken.None);
+
+        result.Statuses().ShouldBe("host:passed,request:failed");
+        result.Check("request").Message.ShouldBe("Timed out: the connection test ran out of time.");
+    }
+
+    [Fact]
+    public async Task CallerCancellationIsNotReportedAsAResult()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Should.ThrowAsync<OperationCanceledException>(() => ConnectorTestKit.Tester().TestAsync(
+            ConnectorTestKit.Connector("http-bearer"),
+            new Dictionary<string, string?> { ["base_url"] = api.Url, ["test_path"] = "/slow", ["token"] = LocalApi.Token },
+            cancel.Token));
+    }
+
+    [Fact]
     public async Task SecretEchoedByTheServerIsScrubbedFromTheResult()
     {
         var result = await Test("http-bearer", new() { ["base_url"] = api.Url, ["test_path"] = "/echo", ["token"] = LocalApi.Token });

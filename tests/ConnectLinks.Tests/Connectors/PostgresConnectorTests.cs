@@ -118,4 +118,19 @@ public class PostgresConnectorTests
         result.Check("privileges").Status.ShouldBe(CheckResult.Failed, result.Describe());
         result.Check("privileges").Message.ShouldBe("The schema 'no_such_schema' does not exist in database 'appdb'.");
     }
+
+    [Fact]
+    public async Task RequireTlsAgainstAServerWithTlsNegotiatesItAndSignsIn()
+    {
+        var values = AppUser(sslmode: "require");
+        values["port"] = ConnectorTestKit.Env("CONNECTLINKS_TEST_PG_TLS_PORT");
+        values["database"] = "postgres";
+        values["username"] = ConnectorTestKit.Env("CONNECTLINKS_TEST_PG_SUPERUSER");
+        values["password"] = ConnectorTestKit.Env("CONNECTLINKS_TEST_PG_SUPERUSER_PASSWORD");
+
+        var result = await Test(values);
+
+        result.Statuses().ShouldBe("dns:passed,tcp:passed,tls:passed,auth:passed,select1:passed,database:passed,privileges:warning", result.Describe());
+        result.Check("tls").Message.ShouldNotBeNull().ShouldStartWith("TLS Tls1");
+    }
 }
