@@ -94,7 +94,7 @@ public sealed class ConnectorCatalog
             Require(http.Auth.Type is not ("header" or "query") || !string.IsNullOrEmpty(http.Auth.Name), "header and query auth need a name");
             d = d with
             {
-                Checks = [new ConnectorCheckInfo("host", "Host is reachable"), .. http.Requests.Select(r => new ConnectorCheckInfo(r.Id, r.Name))],
+                Checks = [new ConnectorCheckInfo("host", "Host name resolves"), .. http.Requests.Select(r => new ConnectorCheckInfo(r.Id, r.Name))],
             };
         }
         Require(d.Checks.Count > 0, "a connector needs at least one check");

@@ -35,7 +35,7 @@ public class ConnectorCatalogTests
 
     [Fact]
     public void HttpConnectorChecksComeFromItsTestRequests() =>
-        Catalog.Find("hubspot")!.Checks.ShouldBe([new ConnectorCheckInfo("host", "Host is reachable"), new ConnectorCheckInfo("contacts", "Read contacts")]);
+        Catalog.Find("hubspot")!.Checks.ShouldBe([new ConnectorCheckInfo("host", "Host name resolves"), new ConnectorCheckInfo("contacts", "Read contacts")]);
 
     [Fact]
     public void ValidValuesHaveNoErrors() =>

@@ -133,4 +133,16 @@ public class PostgresConnectorTests
         result.Statuses().ShouldBe("dns:passed,tcp:passed,tls:passed,auth:passed,select1:passed,database:passed,privileges:warning", result.Describe());
         result.Check("tls").Message.ShouldNotBeNull().ShouldStartWith("TLS Tls1");
     }
+
+    [Fact]
+    public async Task UnknownHostFailsTheFirstCheck()
+    {
+        var values = AppUser();
+        values["host"] = "no-such-host.invalid";
+
+        var result = await Test(values);
+
+        result.Statuses().ShouldBe("dns:failed,tcp:skipped,tls:skipped,auth:skipped,select1:skipped,database:skipped,privileges:skipped", result.Describe());
+        result.Check("dns").Message.ShouldBe("The host 'no-such-host.invalid' could not be found (no such host).");
+    }
 }
