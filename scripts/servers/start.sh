@@ -28,12 +28,20 @@ apt_updated=0
 need_pkg() { # need_pkg BINARY PACKAGE...
   if [ ! -x "$1" ]; then
     if [ "$apt_updated" = 0 ]; then apt-get update -qq </dev/null; apt_updated=1; fi
+    # Debian starts a package's system service on install (postgresql on 5432, mariadb on 3306,
+    # redis on 6379); policy-rc.d exit 101 stops that, so only the servers below ever run.
+    local policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      policy=/usr/sbin/policy-rc.d
+      printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"
+    fi
     apt-get install -y -qq --no-install-recommends "${@:2}" </dev/null >/dev/null
+    if [ -n "$policy" ]; then rm -f "$policy"; fi
   fi
 }
 alive() { [ -f "$1" ] && kill -0 "$(head -1 "$1")" 2>/dev/null; }
 wait_port() { # wait_port PORT NAME
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.1
   done
