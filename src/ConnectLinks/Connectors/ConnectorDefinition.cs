@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 
 namespace ConnectLinks.Connectors;
 
@@ -129,9 +128,6 @@ public sealed record ConnectorField
     /// <summary>Inclusive bounds for number fields.</summary>
     public long? Min { get; init; }
     public long? Max { get; init; }
-
-    [JsonIgnore]
-    public bool IsNumber => Type == "number";
 
     internal List<string> Validate(string? value)
     {
