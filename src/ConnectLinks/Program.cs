@@ -1,11 +1,13 @@
 using ConnectLinks;
 using ConnectLinks.Api;
+using ConnectLinks.Connectors;
 using ConnectLinks.Data;
 using ConnectLinks.Events;
 using ConnectLinks.Links;
 using ConnectLinks.Operations;
 using ConnectLinks.Organizations;
 using ConnectLinks.Security;
+using ConnectLinks.Security.Secrets;
 using ConnectLinks.Cli;
 
 if (CommandLine.IsCommand(args)) return await CommandLine.RunAsync(args);
@@ -15,11 +17,14 @@ builder.AddServiceDefaults();
 builder.Services.AddDatabase(builder.Configuration);
 builder.Services.AddApiKeyAuthentication(builder.Configuration);
 builder.Services.AddApiRateLimits(builder.Configuration);
+builder.Services.AddSecretEncryption(builder.Configuration, builder.Environment, builder.Configuration.DataDirectory());
+builder.Services.AddConnectors(builder.Configuration);
 builder.Services.AddLinks(builder.Configuration);
 
 var app = builder.Build();
 app.UseServiceDefaults();
 app.MapOperations();
+app.MapConnectors();
 app.MapLinks();
 app.MapSettings();
 app.MapEvents();

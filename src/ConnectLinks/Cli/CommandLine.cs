@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ConnectLinks.Connectors;
 using ConnectLinks.Data;
 using ConnectLinks.Events;
 using ConnectLinks.Links;
@@ -134,6 +135,7 @@ public static class CommandLine
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddDatabase(builder.Configuration);
+        builder.Services.AddConnectors(builder.Configuration);
         builder.Services.AddSingleton<LinkCatalogRules>();
         return builder.Build();
     }

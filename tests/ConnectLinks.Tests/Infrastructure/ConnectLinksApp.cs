@@ -26,6 +26,7 @@ public sealed class ConnectLinksApp : WebApplicationFactory<Program>
         Settings["ConnectLinks:Encryption:Keys:test"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 7 + 1)).ToArray());
         Settings["ConnectLinks:RateLimits:ApiPermitsPerSecond"] = "100000";
         Settings["ConnectLinks:RateLimits:ApiBurst"] = "100000";
+        Settings["Logging:LogLevel:Default"] = "Warning";
         foreach (var (key, value) in settings ?? []) Settings[key] = value;
     }
 
