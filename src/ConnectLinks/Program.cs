@@ -2,7 +2,9 @@ using ConnectLinks;
 using ConnectLinks.Api;
 using ConnectLinks.Connectors;
 using ConnectLinks.Data;
+using ConnectLinks.Connections;
 using ConnectLinks.Events;
+using ConnectLinks.Hosted;
 using ConnectLinks.Links;
 using ConnectLinks.Operations;
 using ConnectLinks.Organizations;
@@ -20,6 +22,7 @@ builder.Services.AddApiRateLimits(builder.Configuration);
 builder.Services.AddSecretEncryption(builder.Configuration, builder.Environment, builder.Configuration.DataDirectory());
 builder.Services.AddConnectors(builder.Configuration);
 builder.Services.AddLinks(builder.Configuration);
+builder.Services.AddHostedFlow();
 
 var app = builder.Build();
 app.UseServiceDefaults();
@@ -28,6 +31,8 @@ app.MapConnectors();
 app.MapLinks();
 app.MapSettings();
 app.MapEvents();
+app.MapConnections();
+app.MapHostedPages();
 app.Run();
 return 0;
 

@@ -1,4 +1,5 @@
 using ConnectLinks.Api;
+using ConnectLinks.Hosted;
 using ConnectLinks.Links;
 using ConnectLinks.Operations;
 using Microsoft.AspNetCore.Http.Json;
@@ -39,6 +40,7 @@ public static class ServiceSetup
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseMiddleware<RequestLogging>();
+        app.UseHostedPageHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages(async context =>
         {

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using ConnectLinks.Api;
+using ConnectLinks.Connections;
+using ConnectLinks.Connectors;
 using ConnectLinks.Events;
 using ConnectLinks.Links;
 using ConnectLinks.Organizations;
@@ -18,6 +20,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Link> Links => Set<Link>();
     public DbSet<Event> Events => Set<Event>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<Connection> Connections => Set<Connection>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
@@ -25,6 +29,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
         // order DateTimeOffset stored as text, and one representation keeps the hand-written migration identical.
         configuration.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
         configuration.Properties<string[]>().HaveConversion<JsonConverter<string[]>, JsonComparer<string[]>>();
+        configuration.Properties<CheckResult[]>().HaveConversion<JsonConverter<CheckResult[]>, JsonComparer<CheckResult[]>>();
         configuration.Properties<Dictionary<string, string>>()
             .HaveConversion<JsonConverter<Dictionary<string, string>>, JsonComparer<Dictionary<string, string>>>();
     }
@@ -56,6 +61,14 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             e.HasIndex(v => new { v.OrganizationId, v.Id });
             e.HasIndex(v => v.CreatedAt);
         });
+        model.Entity<Connection>(e =>
+        {
+            e.ToTable("connections");
+            e.HasIndex(c => new { c.OrganizationId, c.Id });
+            e.HasIndex(c => c.SecretKeyId);
+            e.Ignore(c => c.SecretOwner);
+        });
+        model.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
         model.Entity<IdempotencyRecord>(e =>
         {
             e.ToTable("idempotency_records");
