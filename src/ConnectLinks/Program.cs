@@ -7,6 +7,7 @@ using ConnectLinks.Operations;
 using ConnectLinks.Organizations;
 using ConnectLinks.Security;
 using ConnectLinks.Cli;
+using ConnectLinks.Webhooks;
 
 if (CommandLine.IsCommand(args)) return await CommandLine.RunAsync(args);
 
@@ -16,6 +17,7 @@ builder.Services.AddDatabase(builder.Configuration);
 builder.Services.AddApiKeyAuthentication(builder.Configuration);
 builder.Services.AddApiRateLimits(builder.Configuration);
 builder.Services.AddLinks(builder.Configuration);
+builder.Services.AddWebhooks(builder.Configuration);
 
 var app = builder.Build();
 app.UseServiceDefaults();
@@ -23,6 +25,7 @@ app.MapOperations();
 app.MapLinks();
 app.MapSettings();
 app.MapEvents();
+app.MapWebhooks();
 app.Run();
 return 0;
 
