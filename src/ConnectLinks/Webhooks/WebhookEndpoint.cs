@@ -21,7 +21,10 @@ public sealed class WebhookEndpoint
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>True when this endpoint wants events of <paramref name="type"/>.</summary>
-    public bool Wants(string type) => Events.Length == 0 || Events.Contains(WebhookEvents.All) || Events.Contains(type);
+    public bool Wants(string type) => Subscribes(Events, type);
+
+    /// <summary>True when a subscription list covers <paramref name="type"/> (empty or <c>*</c> covers all).</summary>
+    public static bool Subscribes(string[] events, string type) => events.Length == 0 || events.Contains(WebhookEvents.All) || events.Contains(type);
 
     /// <summary>The secrets that sign a delivery now: the current one, and the previous one during its grace period.</summary>
     public string[] SigningSecrets(DateTimeOffset now) =>

@@ -33,4 +33,25 @@ public sealed class WebhookOptions
 
     /// <summary>How long a rotated-out secret keeps signing alongside the new one.</summary>
     public TimeSpan RotationGracePeriod { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Reads <c>ConnectLinks:Webhooks</c>. <c>RetrySchedule</c> may be a list (<c>RetrySchedule:0</c>, …) or one
+    /// comma-separated string (<c>00:00:05,00:05:00</c>); either replaces the default schedule.
+    /// </summary>
+    public static WebhookOptions From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("ConnectLinks:Webhooks");
+        var schedule = section.GetSection(nameof(RetrySchedule));
+        var options = new WebhookOptions();
+        // Note: the binder appends configured items to an array that has defaults, so the schedule is read on its own.
+        section.Bind(options, o => o.ErrorOnUnknownConfiguration = false);
+        if (schedule.Value is { Length: > 0 } text)
+            options.RetrySchedule = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(t => TimeSpan.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        else if (schedule.GetChildren().Any())
+            options.RetrySchedule = schedule.GetChildren().Select(c => TimeSpan.Parse(c.Value!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        else
+            options.RetrySchedule = new WebhookOptions().RetrySchedule;
+        return options;
+    }
 }

@@ -115,7 +115,7 @@ public static class WebhookOutbox
             string? payload = null;
             foreach (var endpoint in byOrg[e.OrganizationId])
             {
-                if (!(endpoint.Events.Length == 0 || endpoint.Events.Contains(WebhookEvents.All) || endpoint.Events.Contains(e.Type))) continue;
+                if (!WebhookEndpoint.Subscribes(endpoint.Events, e.Type)) continue;
                 db.Add(NewDelivery(e, payload ??= PayloadOf(e), endpoint.Id, null));
                 added++;
             }

@@ -252,8 +252,7 @@ public static class WebhooksApi
     /// <summary>Registers the outbox signal, the options and the dispatcher.</summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection("ConnectLinks:Webhooks").Get<WebhookOptions>() ?? new WebhookOptions();
-        services.AddSingleton(options);
+        services.AddSingleton(WebhookOptions.From(configuration));
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ConnectLinks.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ConnectLinks.Tests.Webhooks;
 
@@ -264,5 +265,26 @@ public sealed class WebhookDeliveryTests
         (await app.Api.PostAsync($"/v1/deliveries/{delivery["id"]!.GetValue<string>()}/retry", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await receiver.WaitUntilAsync(r => r.Count == 2, Soon, "the manual retry");
         receiver.Requests.Select(w => w.Id).Distinct().Count().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task StoppingTheServiceFinishesDeliveriesAlreadyInFlight()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = async (_, _) => { await Task.Delay(1500); return 200; };
+        await using var app = await WebhookTestApp.StartAsync();
+        var (endpointId, _) = await AddEndpointAsync(app.Api, receiver.Url, "link.created");
+        await CreateLinkAsync(app.Api);
+        await receiver.WaitUntilAsync(r => r.Count == 1, Soon, "the delivery to start");
+
+        var dispatcher = app.Factory.Services.GetRequiredService<WebhookDispatcher>();
+        await dispatcher.StopAsync(CancellationToken.None); // what host shutdown calls: stop claiming, drain sends
+        var delivery = await OnlyDeliveryAsync(app.Api, endpointId);
+        delivery["status"]!.GetValue<string>().ShouldBe("delivered");
+        delivery["last_latency_ms"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(1000);
+
+        await CreateLinkAsync(app.Api); // a stopped dispatcher claims nothing new
+        await Task.Delay(500);
+        receiver.Requests.Count.ShouldBe(1);
     }
 }
