@@ -161,6 +161,7 @@ public sealed class WebhookDispatcher : BackgroundService
             DateTimeOffset? next = null;
             if (statusCode is >= 200 and < 300) status = WebhookDeliveryStatus.Delivered;
             else if (gone && delivery.EndpointId is not null) status = WebhookDeliveryStatus.Disabled;
+            else if (gone) status = WebhookDeliveryStatus.Failed; // a link's own URL is gone: stop, there is no endpoint to disable
             else if (attempts - 1 < _options.RetrySchedule.Length) { status = WebhookDeliveryStatus.Pending; next = now + _options.RetrySchedule[attempts - 1]; }
             else status = WebhookDeliveryStatus.Failed;
 
