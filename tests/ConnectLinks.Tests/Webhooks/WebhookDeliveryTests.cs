@@ -216,20 +216,20 @@ public sealed class WebhookDeliveryTests
         await using var hanging = await WebhookReceiver.StartAsync();
         hanging.Respond = async (_, ct) => { await Task.Delay(Timeout.Infinite, ct); return 200; };
         await using var healthy = await WebhookReceiver.StartAsync();
-        await using var app = await WebhookTestApp.StartAsync(settings: new() { ["ConnectLinks:Webhooks:TimeoutSeconds"] = "1" });
+        await using var app = await WebhookTestApp.StartAsync(settings: new() { ["ConnectLinks:Webhooks:TimeoutSeconds"] = "4" });
         var (hangingId, _) = await AddEndpointAsync(app.Api, hanging.Url, "link.created");
         await AddEndpointAsync(app.Api, healthy.Url, "link.created");
 
         var started = DateTime.UtcNow;
         var link = await CreateLinkAsync(app.Api);
         await healthy.WaitForAsync(w => IsFor(w, "link.created", link), TimeSpan.FromSeconds(5), "the healthy endpoint's delivery");
-        (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(1));
+        (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(3)); // well before the hanging one's 4 s timeout
 
         var timedOut = await WaitForDeliveryAsync(app.Api, hangingId, d => d["attempt_count"]!.GetValue<int>() == 1, "timed out");
         timedOut["status"]!.GetValue<string>().ShouldBe("pending");
         timedOut["last_error"]!.GetValue<string>().ShouldContain("timed out");
         timedOut["last_status_code"].ShouldBeNull();
-        timedOut["last_latency_ms"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(900);
+        timedOut["last_latency_ms"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(3900);
         timedOut["next_attempt_at"].ShouldNotBeNull();
     }
 
