@@ -24,6 +24,7 @@ step "starting servers"
 scripts/servers/start.sh "$envfile" || { echo "could not start the connector servers"; broken=1; }
 storage=$(scripts/postgres.sh start "$work/pg" "${CONNECTLINKS_TEST_STORAGE_PG_PORT:-55431}") || { echo "could not start PostgreSQL"; broken=1; }
 echo "export CONNECTLINKS_TEST_POSTGRES='$storage'" >> "$envfile"
+scripts/webhooks/install.sh >/dev/null || { echo "could not install the standardwebhooks verifier"; broken=1; }
 [ -x scripts/test-extras.sh ] && { scripts/test-extras.sh start "$work" "$envfile" || { echo "could not prepare test extras"; broken=1; }; }
 # shellcheck disable=SC1090
 . "$envfile"

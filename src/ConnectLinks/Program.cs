@@ -11,6 +11,7 @@ using ConnectLinks.Organizations;
 using ConnectLinks.Security;
 using ConnectLinks.Security.Secrets;
 using ConnectLinks.Cli;
+using ConnectLinks.Webhooks;
 
 if (CommandLine.IsCommand(args)) return await CommandLine.RunAsync(args);
 
@@ -23,6 +24,7 @@ builder.Services.AddSecretEncryption(builder.Configuration, builder.Environment,
 builder.Services.AddConnectors(builder.Configuration);
 builder.Services.AddLinks(builder.Configuration);
 builder.Services.AddHostedFlow();
+builder.Services.AddWebhooks(builder.Configuration);
 
 var app = builder.Build();
 app.UseServiceDefaults();
@@ -33,6 +35,7 @@ app.MapSettings();
 app.MapEvents();
 app.MapConnections();
 app.MapHostedPages();
+app.MapWebhooks();
 app.Run();
 return 0;
 

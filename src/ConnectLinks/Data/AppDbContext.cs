@@ -6,6 +6,7 @@ using ConnectLinks.Events;
 using ConnectLinks.Links;
 using ConnectLinks.Organizations;
 using ConnectLinks.Security;
+using ConnectLinks.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -22,6 +23,28 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<Connection> Connections => Set<Connection>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+    public DbSet<WebhookSigningSecret> WebhookSigningSecrets => Set<WebhookSigningSecret>();
+
+    // Note: the webhook outbox hooks in here so that every new event, from any call site, gets its deliveries in the
+    // same transaction (see WebhookOutbox).
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        var deliveries = WebhookOutbox.AddDeliveries(this);
+        var result = base.SaveChanges(acceptAllChangesOnSuccess);
+        if (deliveries > 0) WebhookOutbox.Wake(this);
+        return result;
+    }
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var deliveries = await WebhookOutbox.AddDeliveriesAsync(this, cancellationToken);
+        var result = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        if (deliveries > 0) WebhookOutbox.Wake(this);
+        return result;
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
@@ -75,6 +98,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             e.HasKey(r => new { r.OrganizationId, r.Key });
             e.HasIndex(r => r.CreatedAt);
         });
+        model.ConfigureWebhooks();
     }
 
     private sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
