@@ -51,6 +51,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         ["ConnectLinks__Webhooks__PollIntervalSeconds"] = "0.2",
         ["ConnectLinks__RateLimits__ApiPermitsPerSecond"] = "100000",
         ["ConnectLinks__RateLimits__ApiBurst"] = "100000",
+        // Production refuses to start without a master key for connection secrets.
+        ["ConnectLinks__Encryption__Keys__test"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
     };
 
     /// <summary>Runs a CLI command (e.g. <c>keys create</c>) and returns its stdout.</summary>
