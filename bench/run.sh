@@ -105,7 +105,8 @@ base_env=(
   "ConnectLinks__Encryption__Keys__bench=$ENC_KEY"
 )
 # perf needs the JIT's symbol map (/tmp/perf-PID.map) to name managed frames.
-[ "$PERF" = 1 ] && base_env+=(DOTNET_PerfMapEnabled=1)
+# W^X off, or JIT code sits in a double-mapped memfd that perf cannot name (this changes the code measured a little).
+[ "$PERF" = 1 ] && base_env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 
 # start_app LOGNAME PORT READY_PATH DLL ARGS... (environment from SVC_ENV)
 start_app() {
@@ -166,11 +167,27 @@ measure() {
 
 peak_rss_mb() { awk '/^VmHWM/{printf "%.0f", $2/1024}' "/proc/$APP_PID/status"; }
 
-# perf_profile NAME: samples the running service for a few seconds under the load started by the caller.
-perf_profile() {
-  [ "$PERF" = 1 ] || return 0
-  perf record -F 499 -g -p "$APP_PID" -o "$WORK/$1.perf.data" -- sleep 5 > /dev/null 2>&1 || true
-  perf report -i "$WORK/$1.perf.data" --no-children --sort dso,sym --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -40 > "$ROOT/bench/results/perf-$1.txt" || true
+# profiled NAME MEASURE-ARGS...: runs measure; with BENCH_PERF=1 also samples the service with perf for 5 s
+# mid-run and writes bench/results/perf-NAME.txt (CPU by library, then the hottest functions).
+profiled() {
+  local name=$1; shift
+  [ "$PERF" = 1 ] || { measure "$@"; return; }
+  local data="$WORK/$name.perf.data" txt="$ROOT/bench/results/perf-$name.txt"
+  ( sleep $((WARMUP + 2)); perf record -F 999 -g -p "$APP_PID" -o "$data" -- sleep 5 > /dev/null 2>&1 || true ) &
+  local job=$!
+  measure "$@"
+  wait "$job" || true
+  {
+    echo "# perf: $name ($*)"
+    echo "## CPU samples by library"
+    perf report -i "$data" --no-children --sort dso -g none --stdio 2>/dev/null | grep '%' | grep -v '^#' | head -15
+    echo "## Hottest functions (self)"
+    perf report -i "$data" --no-children --sort dso,sym -g none --stdio 2>/dev/null | grep '%' | grep -v '^#' | head -40
+    echo "## Service code, EF Core, database drivers and middleware (inclusive: the function and what it calls)"
+    perf report -i "$data" --children --sort sym -g none --stdio 2>/dev/null | grep '%' | grep -v '^#' \
+      | grep -E 'ConnectLinks|EntityFrameworkCore|Data\.Sqlite|SQLitePCL|Npgsql|Middleware|Authentication|Authorization|RateLimit|StaticFiles|Logging|Text\.Json|Kestrel|clrjit|GarbageCollect|gc_heap' \
+      | head -70
+  } > "$txt" || true
 }
 
 # service_suite TARGET: measures the service started by the caller with key $KEY.
@@ -185,16 +202,17 @@ service_suite() {
   done
   [ -n "$id" ] || die "$t: no link id in the create response"
   LINK_ID=$id
+  # Warm-up of every endpoint first, so the first measured row does not pay for JIT tiering of the others.
+  log "$t: warm-up"
+  for ep in "GET $u/v1/links/$id" "GET $u/v1/links?limit=20" "POST $u/v1/links"; do
+    local m=${ep%% *} b=""; [ "$m" = POST ] && b=$BODY
+    WRK_METHOD=$m WRK_BODY=$b WRK_AUTH=$auth wrk -t$THREADS -c$CONNS -d"${WARMUP}s" -s "$LUA" "${ep#* }" > /dev/null
+  done
   # Reads first, on a nearly empty database (the POST runs below add ~100k links).
-  measure "$t" "GET /v1/links/{id}" get16 "$u/v1/links/$id" GET $CONNS 0 "$auth"
+  profiled "$t-get-by-id" "$t" "GET /v1/links/{id}" get16 "$u/v1/links/$id" GET $CONNS 0 "$auth"
   eval "EMPTY_GET_$t=\$LAST_RPS"
   measure "$t" "GET /v1/links?limit=20" get16 "$u/v1/links?limit=20" GET $CONNS 0 "$auth"
-  if [ "$PERF" = 1 ]; then
-    ( sleep $((WARMUP + 2)); perf_profile "$t-post" ) &
-    local perf_job=$!
-  fi
-  measure "$t" "POST /v1/links" post16 "$u/v1/links" POST $CONNS 0 "$auth"
-  [ "$PERF" = 1 ] && wait "$perf_job"
+  profiled "$t-post" "$t" "POST /v1/links" post16 "$u/v1/links" POST $CONNS 0 "$auth"
   local max=$LAST_RPS
   measure "$t" "POST /v1/links ($LOW_CONNS conns)" post4 "$u/v1/links" POST $LOW_CONNS 0 "$auth"
   # Paced: every connection pauses before each request, so the offered load stays near a fraction of the maximum.
