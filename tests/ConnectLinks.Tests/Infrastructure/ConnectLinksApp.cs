@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace ConnectLinks.Tests.Infrastructure;
 
@@ -19,6 +20,7 @@ public sealed class ConnectLinksApp : WebApplicationFactory<Program>
     public string DataDir { get; } = Directory.CreateTempSubdirectory("cl-test-").FullName;
     public TestClock Clock { get; } = new();
     public Dictionary<string, string?> Settings { get; }
+    public CapturedLogs Logs { get; } = new();
 
     public ConnectLinksApp(Dictionary<string, string?>? settings = null)
     {
@@ -34,6 +36,7 @@ public sealed class ConnectLinksApp : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
