@@ -65,7 +65,7 @@ public sealed class SecretLeakTests : IAsyncLifetime
         await page.OpenAsync(); // the used-link page
         seen.AppendLine(page.Html);
         foreach (var line in _app.Logs.Lines) seen.AppendLine(line);
-        seen.AppendLine(await DumpDatabaseAsync());
+        seen.AppendLine(await _app.DumpDatabaseAsync());
 
         var everything = seen.ToString();
         everything.ShouldContain("connection.created"); // the haystack really holds the events
@@ -76,34 +76,5 @@ public sealed class SecretLeakTests : IAsyncLifetime
         // It is stored, encrypted, and the privileged key gets it back.
         var credentials = await partner.GetFromJsonAsync<JsonObject>($"/v1/connections/{connectionId}/credentials");
         credentials!["credentials"]!.Str("token").ShouldBe(Canary);
-    }
-
-    private async Task<string> DumpDatabaseAsync()
-    {
-        if (!TestDatabase.IsPostgres)
-        {
-            var text = new StringBuilder();
-            foreach (var file in Directory.GetFiles(_app.DataDir, "connectlinks.db*"))
-            {
-                await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                using var reader = new StreamReader(stream, Encoding.Latin1);
-                text.Append(await reader.ReadToEndAsync());
-            }
-            return text.ToString();
-        }
-        await using var connection = new NpgsqlConnection(_app.Settings["ConnectLinks:Database:ConnectionString"]);
-        await connection.OpenAsync();
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", connection))
-        await using (var rows = await list.ExecuteReaderAsync())
-            while (await rows.ReadAsync()) tables.Add(rows.GetString(0));
-        var dump = new StringBuilder();
-        foreach (var table in tables)
-        {
-            await using var command = new NpgsqlCommand($"SELECT t::text FROM \"{table}\" t", connection);
-            await using var rows = await command.ExecuteReaderAsync();
-            while (await rows.ReadAsync()) dump.AppendLine(rows.GetString(0));
-        }
-        return dump.ToString();
     }
 }

@@ -1,4 +1,6 @@
 using System.Net.Http.Headers;
+using System.Text;
+using Npgsql;
 using ConnectLinks.Data;
 using ConnectLinks.Organizations;
 using ConnectLinks.Security;
@@ -71,6 +73,36 @@ public sealed class ConnectLinksApp : WebApplicationFactory<Program>
     {
         var response = await client.PatchAsJsonAsync("/v1/settings", new { allowed_redirect_origins = origins.Length > 0 ? origins : ["https://app.example.com"] });
         response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Every byte the database keeps: the SQLite files, or every row of every PostgreSQL table as text.</summary>
+    public async Task<string> DumpDatabaseAsync()
+    {
+        if (!TestDatabase.IsPostgres)
+        {
+            var text = new StringBuilder();
+            foreach (var file in Directory.GetFiles(DataDir, "connectlinks.db*"))
+            {
+                await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var reader = new StreamReader(stream, Encoding.Latin1);
+                text.Append(await reader.ReadToEndAsync());
+            }
+            return text.ToString();
+        }
+        await using var connection = new NpgsqlConnection(Settings["ConnectLinks:Database:ConnectionString"]);
+        await connection.OpenAsync();
+        var tables = new List<string>();
+        await using (var list = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", connection))
+        await using (var rows = await list.ExecuteReaderAsync())
+            while (await rows.ReadAsync()) tables.Add(rows.GetString(0));
+        var dump = new StringBuilder();
+        foreach (var table in tables)
+        {
+            await using var command = new NpgsqlCommand($"SELECT t::text FROM \"{table}\" t", connection);
+            await using var rows = await command.ExecuteReaderAsync();
+            while (await rows.ReadAsync()) dump.AppendLine(rows.GetString(0));
+        }
+        return dump.ToString();
     }
 
     protected override void Dispose(bool disposing)
