@@ -20,12 +20,16 @@ namespace ConnectLinks.Tests.Infrastructure;
 public sealed class ConnectLinksApp : WebApplicationFactory<Program>
 {
     public string DataDir { get; } = Directory.CreateTempSubdirectory("cl-test-").FullName;
-    public TestClock Clock { get; } = new();
+    /// <summary>The clock tests move by hand; the app uses it unless it was given another (the system clock).</summary>
+    public TestClock Clock { get; }
+    private readonly TimeProvider _time;
     public Dictionary<string, string?> Settings { get; }
     public CapturedLogs Logs { get; } = new();
 
-    public ConnectLinksApp(Dictionary<string, string?>? settings = null)
+    public ConnectLinksApp(Dictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
+        Clock = time as TestClock ?? new TestClock();
+        _time = time ?? Clock;
         Settings = TestDatabase.Fresh(DataDir);
         Settings["ConnectLinks:Encryption:Keys:test"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 7 + 1)).ToArray());
         Settings["ConnectLinks:RateLimits:ApiPermitsPerSecond"] = "100000";
@@ -42,7 +46,7 @@ public sealed class ConnectLinksApp : WebApplicationFactory<Program>
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
-            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton(_time);
         });
     }
 
@@ -54,8 +58,8 @@ public sealed class ConnectLinksApp : WebApplicationFactory<Program>
     {
         _ = Server; // starts the host, which applies migrations
         await using var db = Db();
-        var organization = await Tenancy.EnsureOrganizationAsync(db, org, Clock, default);
-        var (_, key) = await Tenancy.CreateKeyAsync(db, organization, scopes ?? Scopes.All, "test", Clock, default);
+        var organization = await Tenancy.EnsureOrganizationAsync(db, org, _time, default);
+        var (_, key) = await Tenancy.CreateKeyAsync(db, organization, scopes ?? Scopes.All, "test", _time, default);
         return key;
     }
 
