@@ -89,7 +89,8 @@ public sealed class OAuthBrowser : IDisposable
     /// <summary>The whole happy path: link page, provider sign-in and consent, callback.</summary>
     public async Task<BrowserPage> ConnectAsync(string linkUrl) => await ReturnAsync(await AuthorizeAsync(linkUrl));
 
-    private static string PathOf(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? u.PathAndQuery : url;
+    // Note: on Unix "/connect/…" parses as an absolute file: URI, so only http(s) URLs are cut down to their path.
+    private static string PathOf(string url) => url.StartsWith("http", StringComparison.Ordinal) ? new Uri(url).PathAndQuery : url;
 
     private static async Task<BrowserPage> LoadAsync(HttpResponseMessage response)
     {

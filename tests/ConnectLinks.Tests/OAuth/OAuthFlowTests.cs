@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ConnectLinks.Data;
 using ConnectLinks.Security;
+using ConnectLinks.Tests.Hosted;
 using Microsoft.EntityFrameworkCore;
 
 namespace ConnectLinks.Tests.OAuth;
@@ -215,6 +216,7 @@ public sealed class OAuthFlowTests : IAsyncLifetime
         page.Heading.ShouldBe("OpenID Connect (generic) access was not granted");
         var retry = page.Document.QuerySelector("a.button.primary")!.GetAttribute("href")!;
         retry.ShouldStartWith("/connect/cl_");
+        LinkPage.TokenOf(retry).ShouldBe(LinkPage.TokenOf(link.Str("url")), retry);
         var status = await LinkAsync(link.Str("id"));
         status.Str("status").ShouldBe("opened");
         status["attempts"]!.GetValue<int>().ShouldBe(0);
@@ -300,11 +302,11 @@ public sealed class OAuthFlowTests : IAsyncLifetime
     public async Task OAuthConnectorsAreOfferedOnlyOnceTheOrganizationHasAClient()
     {
         var other = await _app.ClientForAsync("globex");
-        var link = await other.CreateLinkAsync(new { connectors = new[] { "oidc-test", "postgres" } });
+        var link = await other.CreateLinkAsync(new { connectors = new[] { "oidc-test", "postgres", "mysql" } });
         using var browser = new OAuthBrowser(_app);
         var picker = await browser.GetAsync(link.Str("url"));
         var offered = picker.Document.QuerySelectorAll("#connector-list li").Select(li => li.GetAttribute("data-name")!).ToList();
-        offered.Count.ShouldBe(1);
+        offered.Count.ShouldBe(2);
         offered.ShouldNotContain(name => name.Contains("oidc-test"));
 
         var direct = await other.CreateLinkAsync(new { connector = "oidc-test" });

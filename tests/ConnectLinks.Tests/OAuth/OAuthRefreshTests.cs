@@ -136,7 +136,7 @@ public sealed class OAuthRefreshTests : IAsyncLifetime
         await TestOidcProvider.RevokeAsync(old.Str("refresh_token"), TestOidcProvider.Client);
         (await Refresher.RefreshAsync(id, default)).ShouldBe(RefreshOutcome.Failed);
 
-        var reconnect = await _partner.CreateLinkAsync(new { connection_id = id });
+        var reconnect = await _partner.CreateLinkAsync(new { connection_id = id, connector = "oidc-test" });
         reconnect.Str("connector").ShouldBe("oidc-test");
         using var browser = new OAuthBrowser(_app);
         (await browser.ConnectAsync(reconnect.Str("url"))).Heading.ShouldContain("Connected");
