@@ -27,6 +27,7 @@ SVC_PORT=${BENCH_SVC_PORT:-55481}
 CONNS=16
 LOW_CONNS=4
 THREADS=2
+FLOW_WORKERS=${BENCH_FLOW_WORKERS:-16}
 PG_BIN=/usr/lib/postgresql/15/bin
 LUA="$ROOT/bench/wrk/request.lua"
 BODY='{"connector":"postgres","owner":{"id":"cust_1"}}'
@@ -92,6 +93,7 @@ trap 'exit 130' INT TERM
 log "publishing the service and the baseline (Release)"
 dotnet publish "$ROOT/src/ConnectLinks" -c Release -o "$WORK/app" -nologo -v quiet > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; die "service build"; }
 dotnet publish "$ROOT/bench/Baseline" -c Release -o "$WORK/baseline" -nologo -v quiet >> "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; die "baseline build"; }
+dotnet publish "$ROOT/bench/Flow" -c Release -o "$WORK/flow" -nologo -v quiet >> "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; die "flow driver build"; }
 
 # ---------------------------------------------------------------- helpers
 ENC_KEY=$(head -c 32 /dev/urandom | base64)
@@ -102,6 +104,9 @@ base_env=(
   Logging__LogLevel__Default=Warning
   ConnectLinks__RateLimits__ApiPermitsPerSecond=1000000
   ConnectLinks__RateLimits__ApiBurst=1000000
+  ConnectLinks__RateLimits__HostedPermitsPerMinutePerIp=100000000
+  ConnectLinks__RateLimits__HostedPermitsPerMinutePerToken=100000000
+  ConnectLinks__Network__AllowPrivateTargets=true
   "ConnectLinks__Encryption__Keys__bench=$ENC_KEY"
 )
 # perf needs the JIT's symbol map (/tmp/perf-PID.map) to name managed frames.
@@ -220,6 +225,40 @@ service_suite() {
   measure "$t" "POST /v1/links (paced: $CONNS conns, ${delay} ms pause)" - "$u/v1/links" POST $CONNS "$delay" "$auth"
 }
 
+# hosted_suite TARGET: the end customer's side — the link page render, and the whole flow (create a link, open the
+# page, submit valid credentials of the bench PostgreSQL, checks run, connection stored) driven by bench/Flow.
+hosted_suite() {
+  local t=$1 u="http://127.0.0.1:$SVC_PORT"
+  local url; url=$(curl -s -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$BODY" "$u/v1/links" | grep -o '"url":"[^"]*"' | cut -d'"' -f4)
+  [ -n "$url" ] || die "$t: no link url"
+  measure "$t" "GET /connect/{token} (page)" get16 "$u/${url#http*://*/}" GET $CONNS 0 ""
+  log "$t: full flow ($FLOW_WORKERS workers)"
+  local s0 d0 m0 t0 s1 d1 m1 t1
+  s0=$(proc_ticks "$APP_PID"); d0=$(pg_ticks); m0=$(machine_busy_ticks); t0=$EPOCHREALTIME
+  dotnet "$WORK/flow/Flow.dll" "$u" "$KEY" "$DURATION" "$FLOW_WORKERS" 127.0.0.1 "$PG_PORT" postgres unused postgres > "$WORK/flow.out" 2>> "$WORK/flow.err" \
+    || { cat "$WORK/flow.err" >&2; die "flow driver failed"; }
+  s1=$(proc_ticks "$APP_PID"); d1=$(pg_ticks); m1=$(machine_busy_ticks); t1=$EPOCHREALTIME
+  local line; line=$(sed -n 's/^RESULT //p' "$WORK/flow.out")
+  local rps p50_ms p99_ms errors flows submit_p50_ms submit_p99_ms
+  eval "$(echo "$line" | tr ' ' '\n')"
+  [ "${errors:-1}" = 0 ] || log "warning: $errors flows failed (see $WORK/flow.err)"
+  awk -v tgt="$t" -v ep="full flow: create → page → submit → stored (submit p50 ${submit_p50_ms} / p99 ${submit_p99_ms} ms)" \
+      -v rps="$rps" -v p50="$p50_ms" -v p99="$p99_ms" -v err="$errors" -v s="$((s1 - s0))" -v d="$((d1 - d0))" -v m="$((m1 - m0))" \
+      -v hz="$HZ" -v wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" 'BEGIN{
+        f = 100 / (hz * wall); other = m - s - d; if (other < 0) other = 0
+        printf "%s\t%s\t-\t%.1f\t%.3f\t%.3f\t%d\t0\t%.0f\t%.0f\t0\t%.0f\n", tgt, ep, rps, p50, p99, err, s*f, d*f, other*f
+      }' >> "$RESULTS"
+}
+
+# ---------------------------------------------------------------- PostgreSQL server (storage for 3c, and the system
+# every full-flow row connects to)
+log "private PostgreSQL on port $PG_PORT"
+mkdir -p "$WORK/pg"; chown postgres "$WORK/pg"
+runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 > "$WORK/pg-initdb.log" 2>&1
+PG_DATA="$WORK/pg/data"
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/pg.log" \
+  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK/pg -c fsync=on -c max_connections=300" -w start > /dev/null
+
 # ---------------------------------------------------------------- 3a. baseline
 log "baseline"
 SVC_ENV=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning)
@@ -239,6 +278,7 @@ KEY=$(cd "$WORK" && env "${SVC_ENV[@]}" dotnet "$WORK/app/ConnectLinks.dll" keys
 [[ $KEY == clk_* ]] || die "keys create printed '$KEY' (see $WORK/cli.log)"
 start_app sqlite "$SVC_PORT" /healthz "$WORK/app/ConnectLinks.dll" --data-dir "$DATA"
 service_suite sqlite
+hosted_suite sqlite
 RSS[sqlite]=$(peak_rss_mb)
 stop_app
 
@@ -288,11 +328,6 @@ fi
 
 # ---------------------------------------------------------------- 3c. PostgreSQL
 log "service on PostgreSQL (private server on port $PG_PORT)"
-mkdir -p "$WORK/pg"; chown postgres "$WORK/pg"
-runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 > "$WORK/pg-initdb.log" 2>&1
-PG_DATA="$WORK/pg/data"
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/pg.log" \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK/pg -c fsync=on -c max_connections=200" -w start > /dev/null
 runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres connectlinks
 SVC_ENV=("${base_env[@]}" ConnectLinks__Database__Provider=postgres
   "ConnectLinks__Database__ConnectionString=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=connectlinks")
@@ -300,6 +335,7 @@ KEY=$(cd "$WORK" && env "${SVC_ENV[@]}" dotnet "$WORK/app/ConnectLinks.dll" keys
 [[ $KEY == clk_* ]] || die "keys create printed '$KEY' (see $WORK/cli.log)"
 start_app postgres "$SVC_PORT" /healthz "$WORK/app/ConnectLinks.dll" --data-dir "$WORK/pg-app-data"
 service_suite postgres
+hosted_suite postgres
 RSS[postgres]=$(peak_rss_mb)
 stop_app
 stop_pg
@@ -344,7 +380,8 @@ mkdir -p "$(dirname "$OUT")"
   awk -F'\t' '{ printf "| %s | %s | %d | %d | %d | %d | %d | %d |\n", $1, $2, $7, $8, $9, $10, $11, $12 }' "$RESULTS"
   echo
   echo "Targets: POST /v1/links ≥ 10,000 req/s with p99 ≤ 10 ms on SQLite, ≥ 6,000 req/s with p99 ≤ 20 ms on PostgreSQL;"
-  echo "GET /v1/links/{id} ≥ 20,000 req/s on SQLite, ≥ 10,000 on PostgreSQL, within 20 % with 1M links; peak RSS ≤ 250 MB."
+  echo "GET /v1/links/{id} ≥ 20,000 req/s on SQLite, ≥ 10,000 on PostgreSQL, within 20 % with 1M links; peak RSS ≤ 250 MB;"
+  echo "GET /connect/{token} ≥ 5,000 req/s; full flow ≥ 150 flows/s (the req/s column of a full-flow row is flows/s)."
 } > "$OUT"
 cat "$OUT"
 log "written to $OUT"

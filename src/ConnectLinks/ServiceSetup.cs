@@ -67,8 +67,12 @@ public static class ServiceSetup
             }
             await next(http);
         });
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        // Static files live under /docs and /hosted only; API requests skip the file-system lookups.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/docs") || http.Request.Path.StartsWithSegments("/hosted"), files =>
+        {
+            files.UseDefaultFiles();
+            files.UseStaticFiles();
+        });
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -33,6 +33,9 @@ public sealed partial class LinkPage(HttpClient browser, string url)
         return this;
     }
 
+    /// <summary>The same loaded page, submitted through another client (another instance behind a load balancer).</summary>
+    public LinkPage Through(HttpClient other) => new(other, Url) { Response = Response, Html = Html, Document = Document };
+
     private async Task LoadAsync(HttpResponseMessage response)
     {
         Response = response;

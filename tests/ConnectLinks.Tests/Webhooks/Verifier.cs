@@ -6,21 +6,13 @@ namespace ConnectLinks.Tests.Webhooks;
 /// <summary>Runs <c>scripts/webhooks/verify.mjs</c>: the official standardwebhooks npm package checking a captured delivery.</summary>
 public static class Verifier
 {
-    /// <summary>The repository root (the folder holding ConnectLinks.slnx).</summary>
-    public static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ConnectLinks.slnx"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("ConnectLinks.slnx not found above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>
     /// True when the library accepts the delivery with <paramref name="secret"/>. Fails the test (never skips) when node or
     /// the package is missing: run scripts/webhooks/install.sh.
     /// </summary>
     public static async Task<(bool Verified, string Output)> VerifyAsync(string secret, CapturedWebhook delivery)
     {
-        var root = RepositoryRoot();
+        var root = ServiceProcess.RepositoryRoot();
         var script = Path.Combine(root, "scripts", "webhooks", "verify.mjs");
         var package = Path.Combine(root, ".tmp", "webhooks-verifier", "node_modules", "standardwebhooks", "package.json");
         File.Exists(package).ShouldBeTrue($"The standardwebhooks npm package is missing: run scripts/webhooks/install.sh (expected {package}).");

@@ -84,7 +84,7 @@ public sealed class WebhookDeliveryTests
     [Fact]
     public async Task EveryLinkEventTheApiWritesIsDeliveredWithTheEventIdAsWebhookId()
     {
-        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var clock = new TestClock(DateTimeOffset.UtcNow);
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var app = await WebhookTestApp.StartAsync(clock, new() { ["ConnectLinks:Sweep:IntervalSeconds"] = "0.2" });
         await AddEndpointAsync(app.Api, receiver.Url, "*");
@@ -138,7 +138,7 @@ public sealed class WebhookDeliveryTests
     [Fact]
     public async Task FailedDeliveriesAreRetriedOnTheScheduleThenMarkedFailed()
     {
-        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var clock = new TestClock(DateTimeOffset.UtcNow);
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Respond = (_, _) => Task.FromResult(500);
         await using var app = await WebhookTestApp.StartAsync(clock);

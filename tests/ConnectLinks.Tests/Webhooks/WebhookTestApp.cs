@@ -13,73 +13,43 @@ using Npgsql;
 
 namespace ConnectLinks.Tests.Webhooks;
 
-/// <summary>
-/// The real app in-process on a fresh SQLite file (or a fresh PostgreSQL database when
-/// <c>CONNECTLINKS_TEST_DATABASE=postgres</c> and <c>CONNECTLINKS_TEST_POSTGRES</c> are set), with loopback webhooks allowed
-/// and a fast dispatcher poll. Kept in Webhooks/ until the shared fixture lands.
-/// </summary>
+/// <summary>The shared in-process app (<see cref="ConnectLinksApp"/>) set up for webhooks: loopback receivers allowed,
+/// a fast dispatcher poll, short timeouts, and the system clock unless a test brings its own.</summary>
 public sealed class WebhookTestApp : IAsyncDisposable
 {
-    private readonly string _dataDir;
-    private WebhookTestApp(WebApplicationFactory<Program> factory, string dataDir, FakeClock? clock)
+    private WebhookTestApp(ConnectLinksApp factory, TestClock? clock)
     {
         Factory = factory;
-        _dataDir = dataDir;
         Clock = clock;
     }
 
-    public WebApplicationFactory<Program> Factory { get; }
-    public FakeClock? Clock { get; }
+    public ConnectLinksApp Factory { get; }
+    public TestClock? Clock { get; }
     /// <summary>A client with an API key of the organization <c>acme</c>.</summary>
     public HttpClient Api { get; private set; } = null!;
 
-    public static async Task<WebhookTestApp> StartAsync(FakeClock? clock = null, Dictionary<string, string?>? settings = null)
+    public static async Task<WebhookTestApp> StartAsync(TestClock? clock = null, Dictionary<string, string?>? settings = null)
     {
-        var dataDir = Directory.CreateTempSubdirectory("cl-webhooks-").FullName;
         var all = new Dictionary<string, string?>
         {
-            ["ConnectLinks:DataDir"] = dataDir,
             ["ConnectLinks:Webhooks:AllowHttpLoopback"] = "true",
             ["ConnectLinks:Network:AllowPrivateTargets"] = "true",
             ["ConnectLinks:Webhooks:PollIntervalSeconds"] = "0.1",
             ["ConnectLinks:Webhooks:TimeoutSeconds"] = "2",
             ["ConnectLinks:Webhooks:LeaseSeconds"] = "10",
-            ["ConnectLinks:RateLimits:ApiPermitsPerSecond"] = "100000",
-            ["ConnectLinks:RateLimits:ApiBurst"] = "100000",
         };
-        if (TestDatabases.PostgresRequested)
-        {
-            all["ConnectLinks:Database:Provider"] = "postgres";
-            all["ConnectLinks:Database:ConnectionString"] = await TestDatabases.CreatePostgresDatabaseAsync();
-        }
         foreach (var (key, value) in settings ?? []) all[key] = value;
-
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            foreach (var (key, value) in all) web.UseSetting(key, value);
-            if (clock is not null) web.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(clock));
-        });
-        var app = new WebhookTestApp(factory, dataDir, clock);
+        var app = new WebhookTestApp(new ConnectLinksApp(all, (TimeProvider?)clock ?? TimeProvider.System), clock);
         app.Api = await app.ClientForAsync("acme");
         return app;
     }
 
     /// <summary>A client holding a new API key of organization <paramref name="name"/> (created if missing).</summary>
-    public async Task<HttpClient> ClientForAsync(string name, string[]? scopes = null)
-    {
-        var key = await WithDbAsync(async db =>
-        {
-            var org = await Tenancy.EnsureOrganizationAsync(db, name, TimeProvider.System, CancellationToken.None);
-            return (await Tenancy.CreateKeyAsync(db, org, scopes ?? Scopes.Default, "test", TimeProvider.System, CancellationToken.None)).Key;
-        });
-        var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    public Task<HttpClient> ClientForAsync(string name, string[]? scopes = null) => Factory.ClientForAsync(name, scopes ?? Scopes.Default);
 
     public async Task<T> WithDbAsync<T>(Func<AppDbContext, Task<T>> work)
     {
-        await using var db = await Factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        await using var db = Factory.Db();
         return await work(db);
     }
 
@@ -87,7 +57,6 @@ public sealed class WebhookTestApp : IAsyncDisposable
     {
         Api?.Dispose();
         await Factory.DisposeAsync();
-        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { } // SQLite may still hold the file briefly
     }
 }
 
@@ -115,25 +84,3 @@ public static class Json
     }
 }
 
-/// <summary>Which databases the tests use, from the environment.</summary>
-public static class TestDatabases
-{
-    public static string? PostgresServer => Environment.GetEnvironmentVariable("CONNECTLINKS_TEST_POSTGRES") is { Length: > 0 } s ? s : null;
-    public static bool InCi => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
-
-    public static bool PostgresRequested => Environment.GetEnvironmentVariable("CONNECTLINKS_TEST_DATABASE") == "postgres";
-
-    /// <summary>A new empty database on the test server; returns its connection string.</summary>
-    public static async Task<string> CreatePostgresDatabaseAsync()
-    {
-        var server = PostgresServer ?? throw new InvalidOperationException("CONNECTLINKS_TEST_DATABASE=postgres needs CONNECTLINKS_TEST_POSTGRES (a connection string).");
-        var name = "cl_wh_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var connection = new NpgsqlConnection(server))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
-    }
-}
