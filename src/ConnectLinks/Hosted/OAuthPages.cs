@@ -52,7 +52,7 @@ public static partial class HostedPages
         var callback = PublicUrl.Of(http) + OAuthFlow.CallbackPath;
         return await oauth.StartAsync(link, token, connector, browserKey!, callback, ct) switch
         {
-            OAuthStartOutcome.Redirect redirect => Results.Redirect(redirect.Url, permanent: false, preserveMethod: false),
+            OAuthStartOutcome.Redirect redirect => ToProvider(http, redirect.Url),
             OAuthStartOutcome.NotConfigured => Notice(branding, $"{connector.Name} is not set up yet",
                 $"{branding.Name} has not finished setting up {connector.Name}. Ask them to try again later.", StatusCodes.Status409Conflict),
             _ => GonePage(branding, (await flow.FindAsync(token, ct)) is { } again ? flow.WhyUnusable(again) ?? LinkStatus.Completed : LinkStatus.Completed),
@@ -124,6 +124,13 @@ public static partial class HostedPages
             default:
                 return GonePage(branding, LinkStatus.Completed);
         }
+    }
+
+    // Note: not Results.Redirect, whose result executor logs the full URL (with the state) at Information level and below.
+    private static IResult ToProvider(HttpContext http, string url)
+    {
+        http.Response.Headers.Location = url;
+        return Results.StatusCode(StatusCodes.Status302Found);
     }
 
     private static RazorComponentResult<NoticePage> Notice(Branding? branding, string heading, string message, int status, string? continueUrl) =>
