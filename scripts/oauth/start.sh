@@ -17,7 +17,8 @@ ready() { curl -fsS -m 2 "$url/.well-known/openid-configuration" >/dev/null 2>&1
 if ! { [ -f "$state/provider.pid" ] && kill -0 "$(cat "$state/provider.pid")" 2>/dev/null && ready; }; then
   rm -f "$state/provider.pid"
   cp "$here/provider.mjs" "$state/provider.mjs"
-  (cd "$state" && nohup node provider.mjs "$port" </dev/null >"$state/provider.log" 2>&1 & echo $! >"$state/provider.pid")
+  # `cd` is its own statement so that `&` backgrounds node alone and $! is node's pid (what stop.sh kills).
+  (cd "$state" || exit 1; nohup node provider.mjs "$port" </dev/null >"$state/provider.log" 2>&1 & echo $! >"$state/provider.pid")
   for _ in $(seq 1 100); do ready && break; sleep 0.1; done
   ready || { echo "oidc-provider did not start on $url; see $state/provider.log" >&2; tail -20 "$state/provider.log" >&2; exit 1; }
 fi
