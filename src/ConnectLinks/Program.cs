@@ -6,6 +6,7 @@ using ConnectLinks.Connections;
 using ConnectLinks.Events;
 using ConnectLinks.Hosted;
 using ConnectLinks.Links;
+using ConnectLinks.OAuth;
 using ConnectLinks.Operations;
 using ConnectLinks.Organizations;
 using ConnectLinks.Security;
@@ -25,6 +26,7 @@ builder.Services.AddConnectors(builder.Configuration);
 builder.Services.AddLinks(builder.Configuration);
 builder.Services.AddHostedFlow();
 builder.Services.AddWebhooks(builder.Configuration);
+builder.Services.AddOAuth(builder.Configuration);
 
 var app = builder.Build();
 app.UseServiceDefaults();
@@ -36,6 +38,7 @@ app.MapEvents();
 app.MapConnections();
 app.MapHostedPages();
 app.MapWebhooks();
+app.MapOAuthClients();
 app.Run();
 return 0;
 

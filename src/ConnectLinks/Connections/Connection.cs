@@ -29,6 +29,12 @@ public sealed class Connection
     public CheckResult[] LastTestChecks { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>OAuth connections: when the access token expires (the refresh job's schedule); null otherwise.</summary>
+    public DateTimeOffset? TokenExpiresAt { get; set; }
+    /// <summary>The refresh that holds this connection (a lease claimed with a conditional UPDATE), if any.</summary>
+    public string? RefreshLeaseId { get; set; }
+    /// <summary>When that lease lapses, so a crashed instance's lease does not block refreshes for ever.</summary>
+    public DateTimeOffset? RefreshLeaseUntil { get; set; }
 
     /// <summary>What the secrets are bound to: a ciphertext moved to another row does not decrypt.</summary>
     public string SecretOwner => $"{OrganizationId}/{Id}";

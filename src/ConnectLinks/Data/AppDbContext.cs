@@ -27,6 +27,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
     public DbSet<WebhookSigningSecret> WebhookSigningSecrets => Set<WebhookSigningSecret>();
+    public DbSet<OAuth.OAuthClient> OAuthClients => Set<OAuth.OAuthClient>();
+    public DbSet<OAuth.OAuthState> OAuthStates => Set<OAuth.OAuthState>();
 
     // Note: the webhook outbox hooks in here so that every new event, from any call site, gets its deliveries in the
     // same transaction (see WebhookOutbox).
@@ -99,6 +101,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             e.HasIndex(r => r.CreatedAt);
         });
         model.ConfigureWebhooks();
+        OAuth.OAuthModel.Configure(model);
     }
 
     private sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(

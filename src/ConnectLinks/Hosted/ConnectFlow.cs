@@ -47,13 +47,15 @@ public sealed class ConnectFlow(
     };
 
     /// <summary>Connectors this link lets the customer pick, in catalog order.</summary>
-    public IReadOnlyList<ConnectorDefinition> AllowedConnectors(Link link)
+    public async Task<IReadOnlyList<ConnectorDefinition>> AllowedConnectorsAsync(Link link, CancellationToken ct)
     {
         IEnumerable<ConnectorDefinition> allowed = link.Connectors.Length > 0
             ? catalog.All.Where(c => link.Connectors.Contains(c.Id, StringComparer.OrdinalIgnoreCase))
             : link.Categories.Length > 0 ? catalog.All.Where(c => link.Categories.Contains(c.Category)) : catalog.All;
-        // OAuth connectors need the consent round trip, which this flow does not offer yet.
-        return [.. allowed.Where(c => c.AuthMode == "credentials")];
+        // An OAuth connector is offered only once the organization has registered its OAuth client for it.
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var configured = await db.OAuthClients.AsNoTracking().Where(c => c.OrganizationId == link.OrganizationId).Select(c => c.Connector).ToListAsync(ct);
+        return [.. allowed.Where(c => c.AuthMode == "credentials" || configured.Contains(c.Id, StringComparer.OrdinalIgnoreCase))];
     }
 
     /// <summary>A GET of the page: waiting becomes opened (with its event). It never consumes the link.</summary>
@@ -85,7 +87,8 @@ public sealed class ConnectFlow(
             : await RecordFailureAsync(link, connector, result, actor, ct);
     }
 
-    private async Task<SubmitOutcome> RecordFailureAsync(Link link, ConnectorDefinition connector, ConnectionTestResult result, EventLog.Actor actor, CancellationToken ct)
+    /// <summary>Counts a failed test against the link (and locks it at max_attempts); also used by the OAuth callback.</summary>
+    internal async Task<SubmitOutcome> RecordFailureAsync(Link link, ConnectorDefinition connector, ConnectionTestResult result, EventLog.Actor actor, CancellationToken ct)
     {
         var now = clock.Now();
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -113,7 +116,12 @@ public sealed class ConnectFlow(
         return new SubmitOutcome.TestFailed(result, locked, Math.Max(0, current.MaxAttempts - current.Attempts));
     }
 
-    private async Task<SubmitOutcome> CompleteAsync(Link link, ConnectorDefinition connector, IReadOnlyDictionary<string, string?> values, ConnectionTestResult result, EventLog.Actor actor, CancellationToken ct)
+    /// <summary>
+    /// Spends one use of the link and stores (or, for a reconnect, updates) the connection; also used by the OAuth
+    /// callback, which passes when the access token expires so the refresh job can find it.
+    /// </summary>
+    internal async Task<SubmitOutcome> CompleteAsync(Link link, ConnectorDefinition connector, IReadOnlyDictionary<string, string?> values, ConnectionTestResult result, EventLog.Actor actor, CancellationToken ct,
+        DateTimeOffset? tokenExpiresAt = null)
     {
         var now = clock.Now();
         var split = connector.Split(values);
@@ -127,7 +135,8 @@ public sealed class ConnectFlow(
 
         // The single-use guard: only the submission whose UPDATE changes the row goes on.
         var won = await db.Links
-            .Where(l => l.Id == link.Id && l.TokenHash == link.TokenHash && (l.Status == LinkStatus.Waiting || l.Status == LinkStatus.Opened)
+            .Where(l => l.Id == link.Id && l.TokenHash == link.TokenHash
+                        && (l.Status == LinkStatus.Waiting || l.Status == LinkStatus.Opened || l.Status == LinkStatus.OAuthPending)
                         && l.ExpiresAt > now && l.Uses < l.MaxUses)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(l => l.Uses, l => l.Uses + 1)
@@ -157,6 +166,10 @@ public sealed class ConnectFlow(
         connection.LastTestChecks = [.. result.Checks];
         connection.UpdatedAt = now;
         secrets.Seal(connection, split.Secrets);
+        // New tokens: a refresh still running on the old ones loses its lease and cannot overwrite them.
+        connection.TokenExpiresAt = tokenExpiresAt;
+        connection.RefreshLeaseId = null;
+        connection.RefreshLeaseUntil = null;
         if (isNew) db.Connections.Add(connection);
 
         db.Events.Add(EventLog.ForConnection(connection, isNew ? EventTypes.ConnectionCreated : EventTypes.ConnectionUpdated, now, actor));

@@ -26,6 +26,7 @@ public static partial class HostedPages
         group.MapGet("/{token}", Show);
         group.MapPost("/{token}", Submit);
         group.MapGet("/{token}/cancel", Cancel);
+        MapOAuthPages(routes, group);
         routes.MapGet("/hosted/theme.css", Theme).ExcludeFromDescription();
         return group;
     }
@@ -39,10 +40,11 @@ public static partial class HostedPages
         if (flow.WhyUnusable(link) is { } why) return GonePage(branding, why);
         await flow.MarkOpenedAsync(link, EventLog.Actor.From(http), ct);
 
-        var choices = flow.AllowedConnectors(link);
+        var choices = await flow.AllowedConnectorsAsync(link, ct);
         var chosen = connector is not null ? choices.FirstOrDefault(c => c.Id == connector)
             : choices.Count == 1 ? choices[0] : null;
         var values = link.Prefill.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
+        if (chosen is { OAuth2: not null }) AllowFormActionTo(http, chosen);
         return Page(PageModel(http, antiforgery, token, link, branding, choices, chosen, q, category, values));
     }
 
@@ -57,10 +59,12 @@ public static partial class HostedPages
         if (flow.WhyUnusable(link) is { } why) return GonePage(branding, why);
 
         var form = await http.Request.ReadFormAsync(ct);
-        var choices = flow.AllowedConnectors(link);
+        var choices = await flow.AllowedConnectorsAsync(link, ct);
         var connector = choices.FirstOrDefault(c => c.Id == form["connector"].ToString());
         if (connector is null)
             return Notice(branding, "Choose a system first", "The system you submitted is not one this link can connect.", StatusCodes.Status400BadRequest);
+        if (connector.AuthMode == "oauth2")
+            return Notice(branding, "Sign in instead", $"{connector.Name} connects by signing in there: use the 'Connect with {connector.Name}' button.", StatusCodes.Status400BadRequest);
         var values = new Dictionary<string, string?>();
         foreach (var (name, value) in form)
         {
@@ -130,7 +134,9 @@ public static partial class HostedPages
             Branding = branding,
             Token = token,
             Title = link.Title ?? $"Connect {what}",
-            Purpose = $"{branding.Name} asks you to connect {what} so it can {use}. We test the credentials you enter right away, then store them encrypted for {branding.Name}.",
+            Purpose = chosen?.AuthMode == "oauth2"
+                ? $"{branding.Name} asks you to connect {what} so it can {use}. You sign in at {what} and approve access there; we test the access right away, then store it encrypted for {branding.Name}."
+                : $"{branding.Name} asks you to connect {what} so it can {use}. We test the credentials you enter right away, then store them encrypted for {branding.Name}.",
             AntiforgeryField = tokens.FormFieldName,
             AntiforgeryToken = tokens.RequestToken!,
             Choices = chosen is null ? [.. shown] : choices,
