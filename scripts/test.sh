@@ -13,6 +13,7 @@ passed=0 failed=0 skipped=0 broken=0
 
 cleanup() {
   scripts/servers/stop.sh >/dev/null 2>&1 || true
+  scripts/oauth/stop.sh >/dev/null 2>&1 || true
   scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
   [ -x scripts/test-extras.sh ] && scripts/test-extras.sh stop "$work" >/dev/null 2>&1 || true
 }
@@ -25,6 +26,7 @@ scripts/servers/start.sh "$envfile" || { echo "could not start the connector ser
 storage=$(scripts/postgres.sh start "$work/pg" "${CONNECTLINKS_TEST_STORAGE_PG_PORT:-55431}") || { echo "could not start PostgreSQL"; broken=1; }
 echo "export CONNECTLINKS_TEST_POSTGRES='$storage'" >> "$envfile"
 scripts/webhooks/install.sh >/dev/null || { echo "could not install the standardwebhooks verifier"; broken=1; }
+scripts/oauth/start.sh "$envfile" || { echo "could not start the OpenID provider"; broken=1; }
 [ -x scripts/test-extras.sh ] && { scripts/test-extras.sh start "$work" "$envfile" || { echo "could not prepare test extras"; broken=1; }; }
 # shellcheck disable=SC1090
 . "$envfile"
