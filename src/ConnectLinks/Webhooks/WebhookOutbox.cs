@@ -82,7 +82,8 @@ public static class WebhookOutbox
 
     private static List<Event> NewEvents(AppDbContext db)
     {
-        var entries = db.ChangeTracker.Entries();
+        // Entries() runs change detection on every call: take the list once.
+        var entries = db.ChangeTracker.Entries().ToList();
         // A SaveChanges retried on the same context must not queue an event twice.
         var queued = entries.Where(e => e.State == EntityState.Added && e.Entity is WebhookDelivery)
             .Select(e => ((WebhookDelivery)e.Entity).EventId).ToHashSet();
