@@ -58,7 +58,7 @@ run_suite() {
 
 run_suite sqlite sqlite
 # Connector, encryption and browser tests do not touch the service's storage: once is enough.
-run_suite postgres postgres "FullyQualifiedName!~ConnectLinks.Tests.Connectors&FullyQualifiedName!~ConnectLinks.Tests.Security"
+run_suite postgres postgres "FullyQualifiedName!~ConnectLinks.Tests.Connectors&FullyQualifiedName!~ConnectLinks.Tests.Security&FullyQualifiedName!~ConnectLinks.Tests.Browser"
 
 failed=$((failed + broken))
 echo

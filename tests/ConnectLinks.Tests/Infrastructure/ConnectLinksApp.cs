@@ -56,7 +56,7 @@ public sealed class ConnectLinksApp : WebApplicationFactory<Program>
     /// <summary>A new API key of organization <paramref name="org"/> (created if missing).</summary>
     public async Task<string> CreateKeyAsync(string org = "acme", string[]? scopes = null)
     {
-        _ = Server; // starts the host, which applies migrations
+        _ = Services; // starts the host (TestServer or Kestrel), which applies migrations
         await using var db = Db();
         var organization = await Tenancy.EnsureOrganizationAsync(db, org, _time, default);
         var (_, key) = await Tenancy.CreateKeyAsync(db, organization, scopes ?? Scopes.All, "test", _time, default);

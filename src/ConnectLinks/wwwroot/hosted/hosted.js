@@ -33,6 +33,27 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // After success, go back to the partner on our own after a few seconds — unless the customer says stay (WCAG 2.2.1:
+  // a time limit the user can turn off). Without JavaScript the Continue button does it.
+  const go = document.querySelector("a[data-auto-continue]");
+  const note = document.getElementById("auto-continue");
+  if (go && note) {
+    let left = Number(go.dataset.autoContinue) || 5;
+    const stay = document.createElement("button");
+    stay.type = "button";
+    stay.className = "secondary";
+    stay.textContent = "Stay on this page";
+    const text = document.createElement("span");
+    note.append(text, " ", stay);
+    const tick = () => {
+      text.textContent = `Taking you back in ${left} s.`;
+      if (left-- <= 0) { clearInterval(timer); window.location.assign(go.href); }
+    };
+    const timer = setInterval(tick, 1000);
+    tick();
+    stay.addEventListener("click", () => { clearInterval(timer); note.textContent = "You can go back whenever you are ready."; go.focus(); });
+  }
+
   // After a failed attempt, move focus to the result so screen readers and keyboards land on it.
   const result = document.getElementById("result");
   if (result) result.focus();
