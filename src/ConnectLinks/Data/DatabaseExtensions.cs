@@ -60,6 +60,7 @@ public static class DatabaseExtensions
         }
 
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+        services.AddSingleton<SqliteRowInserter>();
         services.AddSingleton<WriteBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WriteBatcher>());
         services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database", tags: ["ready"]);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using ConnectLinks.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace ConnectLinks.Data;
@@ -9,7 +10,7 @@ namespace ConnectLinks.Data;
 /// so no request is answered before its rows are durable. On SQLite this removes the fight over the single
 /// write lock; on PostgreSQL it saves a round trip and a commit per request.
 /// </summary>
-public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, ILogger<WriteBatcher> logger) : BackgroundService
+public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, SqliteRowInserter inserter, ILogger<WriteBatcher> logger) : BackgroundService
 {
     private const int MaxBatch = 256;
 
@@ -62,7 +63,17 @@ public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, ILogg
         // Rows are only ever added here, never changed after: skip the change-detection scans of every tracked row.
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         foreach (var write in writes) db.AddRange(write.Rows);
-        await db.SaveChangesAsync();
+        if (!db.Database.IsSqlite())
+        {
+            await db.SaveChangesAsync(); // Npgsql sends the whole batch in one round trip
+            return;
+        }
+        // SQLite: the same outbox step as SaveChanges, then prepared inserts, all in one transaction.
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var deliveries = await WebhookOutbox.AddDeliveriesAsync(db, CancellationToken.None);
+        inserter.Insert(db, db.ChangeTracker.Entries().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList());
+        await transaction.CommitAsync();
+        if (deliveries > 0) WebhookOutbox.Wake(db);
     }
 
     private sealed record PendingWrite(object[] Rows)
