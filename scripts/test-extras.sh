@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the browser tests need besides the connector servers: Debian's Chromium (Playwright's own browser
-# download does not work here) and axe-core for accessibility checks. Also runs scripts/webhooks/install.sh
-# with the same arguments when it exists. Idempotent; fast when everything is installed already.
+# download does not work here) and axe-core for accessibility checks. Idempotent; fast when everything is
+# installed already.
 #   scripts/test-extras.sh start WORKDIR ENVFILE   → appends `export NAME=value` lines to ENVFILE
 #   scripts/test-extras.sh stop WORKDIR
 # Run as root (apt-get), as CI does.
@@ -36,11 +36,9 @@ case "$cmd" in
       echo "export CONNECTLINKS_TEST_CHROMIUM=$chromium"
       echo "export CONNECTLINKS_TEST_AXE=$axe"
     } >> "$envfile"
-    if [ -x scripts/webhooks/install.sh ]; then scripts/webhooks/install.sh "$@"; fi
     ;;
   stop)
     # Nothing of ours keeps running (each test starts and ends its own browser).
-    if [ -x scripts/webhooks/install.sh ]; then scripts/webhooks/install.sh "$@"; fi
     ;;
   *) echo "usage: $0 start WORKDIR ENVFILE | stop WORKDIR" >&2; exit 2 ;;
 esac

@@ -13,6 +13,7 @@ passed=0 failed=0 skipped=0 broken=0
 
 cleanup() {
   scripts/servers/stop.sh >/dev/null 2>&1 || true
+  scripts/oauth/stop.sh >/dev/null 2>&1 || true
   scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
   [ -x scripts/test-extras.sh ] && scripts/test-extras.sh stop "$work" >/dev/null 2>&1 || true
 }
@@ -24,6 +25,8 @@ step "starting servers"
 scripts/servers/start.sh "$envfile" || { echo "could not start the connector servers"; broken=1; }
 storage=$(scripts/postgres.sh start "$work/pg" "${CONNECTLINKS_TEST_STORAGE_PG_PORT:-55431}") || { echo "could not start PostgreSQL"; broken=1; }
 echo "export CONNECTLINKS_TEST_POSTGRES='$storage'" >> "$envfile"
+scripts/webhooks/install.sh >/dev/null || { echo "could not install the standardwebhooks verifier"; broken=1; }
+scripts/oauth/start.sh "$envfile" || { echo "could not start the OpenID provider"; broken=1; }
 [ -x scripts/test-extras.sh ] && { scripts/test-extras.sh start "$work" "$envfile" || { echo "could not prepare test extras"; broken=1; }; }
 # shellcheck disable=SC1090
 . "$envfile"
@@ -42,7 +45,7 @@ run_suite() {
   step "tests on $name"
   local log="$work/$name.log" args=(test tests/ConnectLinks.Tests --no-build -nologo --results-directory "$root/artifacts/test-results")
   [ -n "$filter" ] && args+=(--filter "$filter")
-  CONNECTLINKS_TEST_DATABASE=$database dotnet "${args[@]}" 2>&1 | tee "$log" | grep -E '^\s+(Failed|Skipped) |^(Passed|Failed)!|Error Message' || true
+  CONNECTLINKS_TEST_DATABASE=$database dotnet "${args[@]}" 2>&1 | tee "$log" | grep -E -A2 '^\s+(Failed|Skipped) |^(Passed|Failed)!' | grep -v '^--' || true
   local summary
   summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -1)
   if [ -z "$summary" ]; then
@@ -55,7 +58,7 @@ run_suite() {
 
 run_suite sqlite sqlite
 # Connector, encryption and browser tests do not touch the service's storage: once is enough.
-run_suite postgres postgres "FullyQualifiedName!~ConnectLinks.Tests.Connectors&FullyQualifiedName!~ConnectLinks.Tests.Security"
+run_suite postgres postgres "FullyQualifiedName!~ConnectLinks.Tests.Connectors&FullyQualifiedName!~ConnectLinks.Tests.Security&FullyQualifiedName!~ConnectLinks.Tests.Browser"
 
 failed=$((failed + broken))
 echo

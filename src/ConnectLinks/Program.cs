@@ -2,13 +2,17 @@ using ConnectLinks;
 using ConnectLinks.Api;
 using ConnectLinks.Connectors;
 using ConnectLinks.Data;
+using ConnectLinks.Connections;
 using ConnectLinks.Events;
+using ConnectLinks.Hosted;
 using ConnectLinks.Links;
+using ConnectLinks.OAuth;
 using ConnectLinks.Operations;
 using ConnectLinks.Organizations;
 using ConnectLinks.Security;
 using ConnectLinks.Security.Secrets;
 using ConnectLinks.Cli;
+using ConnectLinks.Webhooks;
 
 if (CommandLine.IsCommand(args)) return await CommandLine.RunAsync(args);
 
@@ -20,6 +24,9 @@ builder.Services.AddApiRateLimits(builder.Configuration);
 builder.Services.AddSecretEncryption(builder.Configuration, builder.Environment, builder.Configuration.DataDirectory());
 builder.Services.AddConnectors(builder.Configuration);
 builder.Services.AddLinks(builder.Configuration);
+builder.Services.AddHostedFlow();
+builder.Services.AddWebhooks(builder.Configuration);
+builder.Services.AddOAuth(builder.Configuration);
 
 var app = builder.Build();
 app.UseServiceDefaults();
@@ -28,6 +35,10 @@ app.MapConnectors();
 app.MapLinks();
 app.MapSettings();
 app.MapEvents();
+app.MapConnections();
+app.MapHostedPages();
+app.MapWebhooks();
+app.MapOAuthClients();
 app.Run();
 return 0;
 

@@ -1,4 +1,5 @@
 using ConnectLinks.Api;
+using ConnectLinks.Hosted;
 using ConnectLinks.Links;
 using ConnectLinks.Operations;
 using Microsoft.AspNetCore.Http.Json;
@@ -39,6 +40,7 @@ public static class ServiceSetup
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseMiddleware<RequestLogging>();
+        app.UseHostedPageHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages(async context =>
         {
@@ -65,8 +67,12 @@ public static class ServiceSetup
             }
             await next(http);
         });
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        // Static files live under /docs and /hosted only; API requests skip the file-system lookups.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/docs") || http.Request.Path.StartsWithSegments("/hosted"), files =>
+        {
+            files.UseDefaultFiles();
+            files.UseStaticFiles();
+        });
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

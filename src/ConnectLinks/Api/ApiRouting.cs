@@ -52,6 +52,14 @@ public static class ApiRouting
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
                 context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                if (context.HttpContext.Request.Path.StartsWithSegments("/connect"))
+                {
+                    // A person is reading this one: plain words, not JSON.
+                    context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                    context.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
+                    await context.HttpContext.Response.WriteAsync($"Too many tries in a short time. Please wait {retryAfter} seconds and try again.", ct);
+                    return;
+                }
                 await Problems.Error("rate_limited", $"Slow down: retry after {retryAfter} second(s).").ExecuteAsync(context.HttpContext);
             };
         });

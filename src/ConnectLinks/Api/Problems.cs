@@ -20,6 +20,7 @@ public static class Problems
         ["unauthorized"] = (401, "A valid API key is required."),
         ["forbidden"] = (403, "The API key lacks the scope this needs."),
         ["not_found"] = (404, "Not found."),
+        ["method_not_allowed"] = (405, "This address does not accept that method."),
         ["conflict"] = (409, "The resource is in a state that does not allow this."),
         ["idempotency_in_progress"] = (409, "A request with this Idempotency-Key is still running."),
         ["payload_too_large"] = (413, "The request body is too large."),
@@ -48,13 +49,15 @@ public static class Problems
 
     public static string TypeOf(string code) => $"/docs/errors#{code}";
 
-    /// <summary>Status codes with no body of their own (401, 403, 404 from routing, 405) get a problem with a code too.</summary>
+    /// <summary>Status codes with no body of their own (401, 403, 404 from routing, 405) get a problem with a code too;
+    /// anything else without a body becomes <c>internal_error</c>.</summary>
     public static string CodeForStatus(int status) => status switch
     {
         400 => "validation_failed",
         401 => "unauthorized",
         403 => "forbidden",
         404 => "not_found",
+        405 => "method_not_allowed",
         413 => "payload_too_large",
         429 => "rate_limited",
         _ => "internal_error",

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using ConnectLinks.Connections;
 using ConnectLinks.Connectors;
+using ConnectLinks.Security.Secrets;
 using ConnectLinks.Data;
 using ConnectLinks.Events;
 using ConnectLinks.Links;
@@ -80,7 +82,29 @@ public static class CommandLine
             await output.WriteLineAsync("revoked");
             return 0;
         });
-        root.Subcommands.Add(new Command("keys", "Manage API keys.") { keysCreate, keysRevoke });
+        var keysRotate = new Command("rotate", "Re-wrap every connection's data key under the current master key (ConnectLinks:Encryption:CurrentKeyId); prints how many changed.");
+        keysRotate.SetAction(async (parse, ct) =>
+        {
+            using var host = BuildHost(parse.GetValue(dataDir));
+            await using var db = await Open(host, ct);
+            var secrets = host.Services.GetRequiredService<ConnectionSecrets>();
+            var rewrapped = 0;
+            string? after = null;
+            while (true)
+            {
+                // In pages, so a large table is never held in memory at once; only the wrapped key changes.
+                var page = await db.Connections.Where(c => after == null || string.Compare(c.Id, after) > 0).OrderBy(c => c.Id).Take(500).ToListAsync(ct);
+                if (page.Count == 0) break;
+                foreach (var connection in page)
+                    if (secrets.Rewrap(connection)) rewrapped++;
+                await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
+                after = page[^1].Id;
+            }
+            await output.WriteLineAsync($"rewrapped {rewrapped}");
+            return 0;
+        });
+        root.Subcommands.Add(new Command("keys", "Manage API keys; rotate the master key of connection secrets.") { keysCreate, keysRevoke, keysRotate });
 
         var owner = new Option<string>("--owner-id") { Description = "Your id for the end customer.", Required = true };
         var connector = new Option<string?>("--connector") { Description = "The connector to connect (default: any)." };
@@ -137,6 +161,8 @@ public static class CommandLine
         builder.Services.AddDatabase(builder.Configuration);
         builder.Services.AddConnectors(builder.Configuration);
         builder.Services.AddSingleton<LinkCatalogRules>();
+        builder.Services.AddSecretEncryption(builder.Configuration, builder.Environment, builder.Configuration.DataDirectory());
+        builder.Services.AddSingleton<ConnectionSecrets>();
         return builder.Build();
     }
 }

@@ -80,6 +80,7 @@ public sealed class ConnectorCatalog
             }
         }
         Require(d.AuthMode is "credentials" or "oauth2", "authMode must be credentials or oauth2");
+        if (d.AuthMode == "oauth2") d = CompleteOAuth2(d, source);
         Require(d.Fields.Select(f => f.Name).Distinct().Count() == d.Fields.Count, "field names must be unique");
         Require(d.Fields.All(f => f.Type is "text" or "password" or "number" or "select" or "boolean" or "textarea"), "unknown field type");
         Require(d.Fields.Where(f => f.Type == "select").All(f => f.Options.Count > 0), "a select field needs options");
@@ -100,6 +101,24 @@ public sealed class ConnectorCatalog
         Require(d.Checks.Count > 0, "a connector needs at least one check");
         Require(d.Checks.Select(c => c.Id).Distinct().Count() == d.Checks.Count, "check ids must be unique");
         return d.LogoUrl is null ? d with { LogoUrl = Monogram(d.Name) } : d;
+    }
+
+    // An OAuth connector's credentials are the token fields; its test is its http section with the access token as bearer.
+    private static ConnectorDefinition CompleteOAuth2(ConnectorDefinition d, string source)
+    {
+        void Require(bool condition, string problem)
+        {
+            if (!condition) throw new InvalidOperationException($"Connector definition {source} ({d.Id}): {problem}");
+        }
+        static bool IsHttpUrl(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "https" or "http";
+        Require(d.OAuth2 is not null, "an oauth2 connector needs an 'oauth2' section");
+        var spec = d.OAuth2!;
+        Require(IsHttpUrl(spec.AuthorizationUrl) && IsHttpUrl(spec.TokenUrl), "authorizationUrl and tokenUrl must be absolute http(s) URLs");
+        Require(spec.ClientAuth is OAuth2Spec.ClientSecretBasic or OAuth2Spec.ClientSecretPost, "clientAuth must be client_secret_basic or client_secret_post");
+        Require(d.Fields.Count == 0, "an oauth2 connector has no form fields (its credentials are the tokens)");
+        Require(d.Tester == "http" && d.Http is not null, "an oauth2 connector tests with tester 'http' and an 'http' section");
+        Require(d.Http!.Auth.Type == "bearer" && d.Http.Auth.Field == "access_token", "an oauth2 connector's http auth is bearer with field access_token");
+        return d with { Fields = OAuth2Spec.TokenFields };
     }
 
     // A small self-contained SVG badge so every connector has a logo without shipping brand artwork.

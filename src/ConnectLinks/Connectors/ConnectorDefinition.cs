@@ -26,6 +26,8 @@ public sealed record ConnectorDefinition
     public IReadOnlyList<ConnectorCheckInfo> Checks { get; init; } = [];
     /// <summary>Base URL, auth placement and test requests; only for the declarative http tester.</summary>
     public HttpApiSpec? Http { get; init; }
+    /// <summary>Authorization and token endpoints, scopes and client authentication; only for auth mode <c>oauth2</c>.</summary>
+    public OAuth2Spec? OAuth2 { get; init; }
 
     public ConnectorField? FindField(string name) => Fields.FirstOrDefault(f => f.Name == name);
 

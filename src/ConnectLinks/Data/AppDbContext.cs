@@ -1,9 +1,12 @@
 using System.Text.Json;
 using ConnectLinks.Api;
+using ConnectLinks.Connections;
+using ConnectLinks.Connectors;
 using ConnectLinks.Events;
 using ConnectLinks.Links;
 using ConnectLinks.Organizations;
 using ConnectLinks.Security;
+using ConnectLinks.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -18,6 +21,32 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Link> Links => Set<Link>();
     public DbSet<Event> Events => Set<Event>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<Connection> Connections => Set<Connection>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+    public DbSet<WebhookSigningSecret> WebhookSigningSecrets => Set<WebhookSigningSecret>();
+    public DbSet<OAuth.OAuthClient> OAuthClients => Set<OAuth.OAuthClient>();
+    public DbSet<OAuth.OAuthState> OAuthStates => Set<OAuth.OAuthState>();
+
+    // Note: the webhook outbox hooks in here so that every new event, from any call site, gets its deliveries in the
+    // same transaction (see WebhookOutbox).
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        var deliveries = WebhookOutbox.AddDeliveries(this);
+        var result = base.SaveChanges(acceptAllChangesOnSuccess);
+        if (deliveries > 0) WebhookOutbox.Wake(this);
+        return result;
+    }
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var deliveries = await WebhookOutbox.AddDeliveriesAsync(this, cancellationToken);
+        var result = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        if (deliveries > 0) WebhookOutbox.Wake(this);
+        return result;
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
@@ -25,6 +54,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
         // order DateTimeOffset stored as text, and one representation keeps the hand-written migration identical.
         configuration.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
         configuration.Properties<string[]>().HaveConversion<JsonConverter<string[]>, JsonComparer<string[]>>();
+        configuration.Properties<CheckResult[]>().HaveConversion<JsonConverter<CheckResult[]>, JsonComparer<CheckResult[]>>();
         configuration.Properties<Dictionary<string, string>>()
             .HaveConversion<JsonConverter<Dictionary<string, string>>, JsonComparer<Dictionary<string, string>>>();
     }
@@ -56,12 +86,22 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             e.HasIndex(v => new { v.OrganizationId, v.Id });
             e.HasIndex(v => v.CreatedAt);
         });
+        model.Entity<Connection>(e =>
+        {
+            e.ToTable("connections");
+            e.HasIndex(c => new { c.OrganizationId, c.Id });
+            e.HasIndex(c => c.SecretKeyId);
+            e.Ignore(c => c.SecretOwner);
+        });
+        model.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
         model.Entity<IdempotencyRecord>(e =>
         {
             e.ToTable("idempotency_records");
             e.HasKey(r => new { r.OrganizationId, r.Key });
             e.HasIndex(r => r.CreatedAt);
         });
+        model.ConfigureWebhooks();
+        OAuth.OAuthModel.Configure(model);
     }
 
     private sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -75,12 +76,16 @@ public static class DatabaseExtensions
     }
 
     /// <summary>
-    /// Per-connection SQLite settings. busy_timeout makes SQLite wait for the write lock in fine steps; without it
+    /// Per-connection SQLite settings. secure_delete zeroes deleted rows, so a deleted connection's encrypted
+    /// secrets do not linger in free pages of the file. busy_timeout makes SQLite wait for the write lock in fine steps; without it
     /// Microsoft.Data.Sqlite sleeps 150 ms per retry, which ruins tail latency under concurrent writers.
     /// </summary>
     private sealed class SqlitePragmas(string synchronous) : DbConnectionInterceptor
     {
-        private readonly string _sql = $"PRAGMA busy_timeout=10000; PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON;";
+        private readonly string _sql = $"PRAGMA busy_timeout=10000; PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;";
+        // Pragmas belong to the native connection, which Microsoft.Data.Sqlite pools: set them once per handle,
+        // not on every logical open (parsing them each time showed up in the profile of GET /v1/links/{id}).
+        private readonly ConditionalWeakTable<object, object> _configured = new();
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
@@ -92,6 +97,11 @@ public static class DatabaseExtensions
 
         private void Apply(DbConnection connection)
         {
+            if (connection is SqliteConnection { Handle: { } handle })
+            {
+                if (_configured.TryGetValue(handle, out _)) return;
+                _configured.AddOrUpdate(handle, handle);
+            }
             using var command = connection.CreateCommand();
             command.CommandText = _sql;
             command.ExecuteNonQuery();

@@ -11,12 +11,34 @@ public static class Ids
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
     private const int BodyLength = 26;
 
-    /// <summary>A new id such as <c>lnk_01hx3…</c>.</summary>
+    private static readonly Lock Gate = new();
+    private static long _lastTime;
+    private static readonly byte[] LastRandom = new byte[10];
+
+    /// <summary>
+    /// A new id such as <c>lnk_01hx3…</c>. Within one process ids are strictly increasing: in the same millisecond
+    /// the random part is incremented (monotonic ULID), so events written together keep their order.
+    /// </summary>
     public static string New(string prefix, TimeProvider? clock = null)
     {
-        var time = (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+        var now = (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
         Span<byte> random = stackalloc byte[10];
-        RandomNumberGenerator.Fill(random);
+        long time;
+        lock (Gate)
+        {
+            if (now > _lastTime)
+            {
+                _lastTime = now;
+                RandomNumberGenerator.Fill(LastRandom);
+                LastRandom[0] &= 0x7F; // headroom so increments within one millisecond never overflow
+            }
+            else
+            {
+                for (var i = LastRandom.Length - 1; i >= 0 && ++LastRandom[i] == 0; i--) { }
+            }
+            time = _lastTime;
+            LastRandom.CopyTo(random);
+        }
         Span<char> id = stackalloc char[prefix.Length + 1 + BodyLength];
         prefix.AsSpan().CopyTo(id);
         id[prefix.Length] = '_';

@@ -59,6 +59,8 @@ public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, ILogg
     private async Task CommitAsync(List<PendingWrite> writes)
     {
         await using var db = await contexts.CreateDbContextAsync();
+        // Rows are only ever added here, never changed after: skip the change-detection scans of every tracked row.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         foreach (var write in writes) db.AddRange(write.Rows);
         await db.SaveChangesAsync();
     }

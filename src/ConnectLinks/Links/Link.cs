@@ -40,6 +40,8 @@ public sealed class Link
     public int MaxAttempts { get; set; } = 10;
     /// <summary>For a reconnect link, the connection it updates; after completion, the connection it made.</summary>
     public string? ConnectionId { get; set; }
+    /// <summary>True for a reconnect link: completing it updates <see cref="ConnectionId"/> in place.</summary>
+    public bool IsReconnect { get; set; }
     public Dictionary<string, string> Metadata { get; set; } = [];
     public Dictionary<string, string> Prefill { get; set; } = [];
 

@@ -32,6 +32,7 @@ public static class LinkFactory
             MaxUses = request.MaxUses ?? 1,
             MaxAttempts = request.MaxAttempts ?? 10,
             ConnectionId = request.ConnectionId,
+            IsReconnect = request.ConnectionId is not null,
             Metadata = request.Metadata ?? [],
             Prefill = request.Prefill ?? [],
         };

@@ -29,12 +29,22 @@ public static class LinksApi
     }
 
     private static async Task<Results<Created<CreatedLinkView>, ProblemHttpResult>> Create(
-        CreateLinkRequest request, HttpContext http, WriteBatcher writes, LinkCatalogRules catalog, TimeProvider clock, CancellationToken ct)
+        CreateLinkRequest request, HttpContext http, WriteBatcher writes, AppDbContext db, LinkCatalogRules catalog, TimeProvider clock, CancellationToken ct)
     {
         var caller = http.Caller();
         var org = caller.Organization;
         var errors = LinkRules.Validate(request, org, catalog.ConnectorExists, catalog.CategoryExists);
-        if (request.ConnectionId is not null) errors["connection_id"] = ["reconnect links are not available yet: no connection can be updated in place."];
+        if (request.ConnectionId is not null)
+        {
+            // A reconnect link updates that connection in place, so it connects that connection's connector only.
+            var existing = Ids.IsValid(request.ConnectionId, "con")
+                ? await db.Connections.AsNoTracking().Where(c => c.Id == request.ConnectionId && c.OrganizationId == org.Id).Select(c => c.Connector).FirstOrDefaultAsync(ct)
+                : null;
+            if (existing is null) errors["connection_id"] = ["no connection with this id."];
+            else if (request.Connectors is not null || request.Categories is not null || (request.Connector is not null && request.Connector != existing))
+                errors["connection_id"] = [$"a reconnect link connects the connection's own connector ({existing}); leave out connectors and categories."];
+            else request = request with { Connector = existing };
+        }
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var (link, token) = LinkFactory.New(request, org, clock);

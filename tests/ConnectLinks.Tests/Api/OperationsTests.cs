@@ -50,3 +50,19 @@ public sealed class OperationsTests : IDisposable
         (await response.ReadJsonAsync()).Str("code").ShouldBe("not_found");
     }
 }
+
+public sealed class MethodNotAllowedTests : IDisposable
+{
+    private readonly ConnectLinksApp _app = new();
+
+    public void Dispose() => _app.Dispose();
+
+    [Fact]
+    public async Task AWrongMethodIsA405ProblemNotA500()
+    {
+        var client = await _app.ClientForAsync();
+        var response = await client.PostAsJsonAsync("/v1/settings", new { default_link_ttl = 600 });
+        response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+        (await response.ReadJsonAsync()).Str("code").ShouldBe("method_not_allowed");
+    }
+}

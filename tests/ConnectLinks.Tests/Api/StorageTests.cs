@@ -26,7 +26,7 @@ public sealed class StorageTests : IDisposable
             secrets.Add((await (await client.PostAsync($"/v1/links/{link.Str("id")}/regenerate", null)).ReadJsonAsync()).Str("token"));
         }
 
-        var dump = await DumpAsync();
+        var dump = await _app.DumpDatabaseAsync();
         dump.Length.ShouldBeGreaterThan(1000);
         dump.ShouldContain("link.created"); // the dump really holds the rows
         foreach (var secret in secrets)
@@ -44,31 +44,5 @@ public sealed class StorageTests : IDisposable
         await using var db = _app.Db();
         (await db.Database.GetAppliedMigrationsAsync()).ShouldContain("20261121000000_Initial");
         (await db.Database.GetPendingMigrationsAsync()).ShouldBeEmpty();
-    }
-
-    /// <summary>Every byte the database keeps: the SQLite files, or every text column of every PostgreSQL table.</summary>
-    private async Task<string> DumpAsync()
-    {
-        if (!TestDatabase.IsPostgres)
-        {
-            var text = new StringBuilder();
-            foreach (var file in Directory.GetFiles(_app.DataDir, "connectlinks.db*"))
-            {
-                await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                using var reader = new StreamReader(stream, Encoding.Latin1);
-                text.Append(await reader.ReadToEndAsync());
-            }
-            return text.ToString();
-        }
-        await using var connection = new NpgsqlConnection(_app.Settings["ConnectLinks:Database:ConnectionString"]);
-        await connection.OpenAsync();
-        var dump = new StringBuilder();
-        foreach (var table in new[] { "organizations", "api_keys", "links", "events", "idempotency_records" })
-        {
-            await using var command = new NpgsqlCommand($"SELECT t::text FROM {table} t", connection);
-            await using var rows = await command.ExecuteReaderAsync();
-            while (await rows.ReadAsync()) dump.AppendLine(rows.GetString(0));
-        }
-        return dump.ToString();
     }
 }

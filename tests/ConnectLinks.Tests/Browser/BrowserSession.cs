@@ -105,20 +105,24 @@ public sealed class BrowserSession : IAsyncDisposable
         page.Console += (_, message) =>
         {
             // Browsers ask for /favicon.ico on their own; its 404 says nothing about the page under test.
-            if (message.Type == "error" && !message.Location.Contains("/favicon.ico")) lock (_errors) _errors.Add($"console: {message.Text} ({message.Location})");
+            // A page answered with 4xx on purpose (422 after a failed test, 410 for a dead link) is reported as a failed
+            // load of the document itself; failed sub-resources (a script, a stylesheet) still count.
+            var documentItself = message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)
+                                 && message.Location.StartsWith(page.Url + ":", StringComparison.Ordinal);
+            if (message.Type == "error" && !documentItself && !message.Location.Contains("/favicon.ico")) lock (_errors) _errors.Add($"console: {message.Text} ({message.Location})");
         };
         page.PageError += (_, error) => { lock (_errors) _errors.Add($"page error: {error}"); };
         return page;
     }
 
     /// <summary>
-    /// Saves a screenshot (the whole page, or only the viewport when <paramref name="fullPage"/> is false) as
-    /// artifacts/screenshots/&lt;test name&gt;[-suffix].png under the repository root and returns its path.
+    /// Saves a full-page screenshot as artifacts/screenshots/&lt;test name&gt;[-suffix].png under the repository root
+    /// and returns its path.
     /// </summary>
-    public static async Task<string> ScreenshotAsync(IPage page, string? suffix = null, bool fullPage = true, [CallerMemberName] string testName = "")
+    public static async Task<string> ScreenshotAsync(IPage page, string? suffix = null, [CallerMemberName] string testName = "")
     {
         var path = Path.Combine(BrowserTools.RepositoryRoot, "artifacts", "screenshots", testName + (suffix is null ? "" : "-" + suffix) + ".png");
-        await page.ScreenshotAsync(new() { Path = path, FullPage = fullPage });
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
         return path;
     }
 

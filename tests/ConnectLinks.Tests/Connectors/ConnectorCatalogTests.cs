@@ -10,8 +10,9 @@ public class ConnectorCatalogTests
     public void CatalogLoadsEveryShippedDefinition()
     {
         Catalog.All.Select(c => c.Id).Order().ShouldBe(
-            ["airtable", "http-basic", "http-bearer", "hubspot", "mysql", "pipedrive", "postgres", "postmark", "redis", "s3", "stripe"]);
-        Catalog.Categories.ShouldBe(["api", "crm", "database", "payments", "storage"]);
+            ["airtable", "google", "http-basic", "http-bearer", "hubspot", "hubspot-oauth", "microsoft", "mysql", "oidc-test", "oidc-test-post",
+             "pipedrive", "postgres", "postmark", "quickbooks", "redis", "s3", "salesforce", "stripe", "xero"]);
+        Catalog.Categories.ShouldBe(["accounting", "api", "crm", "database", "identity", "payments", "productivity", "storage"]);
         Catalog.Find("POSTGRES").ShouldBeSameAs(Catalog.Find("postgres"));
         Catalog.Find("nope").ShouldBeNull();
     }

@@ -1,53 +1,157 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Text;
 
 namespace ConnectLinks.Tests.Infrastructure;
 
-/// <summary>The built service run as a real process: for the CLI and for tests that kill or duplicate the server.</summary>
-public static class ServiceProcess
+/// <summary>
+/// The built service as a separate OS process (<c>dotnet ConnectLinks.dll</c>), so a test can kill it with SIGKILL
+/// or run several instances on one database.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
 {
-    /// <summary>src/ConnectLinks/bin/&lt;configuration&gt;/net10.0/ConnectLinks.dll, built with the tests.</summary>
-    public static string Dll
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private ServiceProcess(Process process, string baseUrl)
     {
-        get
-        {
-            var testBin = AppContext.BaseDirectory; // …/tests/ConnectLinks.Tests/bin/<Configuration>/net10.0/
-            var configuration = new DirectoryInfo(testBin).Parent!.Name;
-            var dir = new DirectoryInfo(testBin);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ConnectLinks.slnx"))) dir = dir.Parent;
-            var dll = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Repository root not found."),
-                "src", "ConnectLinks", "bin", configuration, "net10.0", "ConnectLinks.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the solution first.", dll);
-        }
+        _process = process;
+        BaseUrl = baseUrl;
+        process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
     }
 
-    /// <summary>Runs a CLI command to completion; returns exit code, stdout and stderr.</summary>
+    public string BaseUrl { get; }
+
+    /// <summary>What the process printed (for failure messages).</summary>
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    /// <summary>src/ConnectLinks/bin/&lt;same configuration as the tests&gt;/net10.0/ConnectLinks.dll.</summary>
+    public static string ServiceDll()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/Debug/net10.0/
+        var dll = Path.Combine(RepositoryRoot(), "src", "ConnectLinks", "bin", configuration, "net10.0", "ConnectLinks.dll");
+        File.Exists(dll).ShouldBeTrue($"Build the solution first: {dll} is missing.");
+        return dll;
+    }
+
+    /// <summary>The folder holding ConnectLinks.slnx.</summary>
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ConnectLinks.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+    }
+
+    /// <summary>
+    /// Runs a CLI command to completion with the in-process app's settings (keys like <c>ConnectLinks:DataDir</c>,
+    /// passed as environment variables); returns exit code, stdout and stderr.
+    /// </summary>
     public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(IDictionary<string, string?> settings, params string[] args)
     {
-        using var process = Process.Start(StartInfo(settings, args))!;
+        var environment = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Testing" };
+        foreach (var (key, value) in settings) environment[key.Replace(":", "__")] = value ?? "";
+        using var process = Process.Start(Start(environment, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Process start info with the app's settings passed as environment variables (ConnectLinks__…).</summary>
-    public static ProcessStartInfo StartInfo(IDictionary<string, string?> settings, params string[] args)
+    /// <summary>Settings every test process gets: loopback webhooks allowed, short leases so a killed instance's work returns fast.</summary>
+    public static Dictionary<string, string> BaseEnvironment() => new()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Dll);
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__")] = value;
-        return info;
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["ConnectLinks__Webhooks__AllowHttpLoopback"] = "true",
+        ["ConnectLinks__Network__AllowPrivateTargets"] = "true",
+        ["ConnectLinks__Webhooks__LeaseSeconds"] = "4",
+        ["ConnectLinks__Webhooks__TimeoutSeconds"] = "2",
+        ["ConnectLinks__Webhooks__PollIntervalSeconds"] = "0.2",
+        ["ConnectLinks__RateLimits__ApiPermitsPerSecond"] = "100000",
+        ["ConnectLinks__RateLimits__ApiBurst"] = "100000",
+        // Production refuses to start without a master key for connection secrets.
+        ["ConnectLinks__Encryption__Keys__test"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
+    };
+
+    /// <summary>Runs a CLI command (e.g. <c>keys create</c>) and returns its stdout.</summary>
+    public static async Task<string> RunCliAsync(Dictionary<string, string> environment, params string[] args)
+    {
+        var start = Start(environment, args);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        process.ExitCode.ShouldBe(0, await stderr);
+        return (await stdout).Trim();
     }
 
-    /// <summary>A free TCP port on loopback.</summary>
+    /// <summary>Starts <c>serve</c> on a free port and waits for <c>/healthz</c>.</summary>
+    public static async Task<ServiceProcess> StartAsync(Dictionary<string, string> environment, string dataDir)
+    {
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var service = new ServiceProcess(Process.Start(Start(environment, ["--urls", url, "--data-dir", dataDir]))!, url);
+        using var probe = new HttpClient();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if ((await probe.GetAsync(url + "/healthz")).IsSuccessStatusCode) return service;
+            }
+            catch (HttpRequestException) { }
+            if (service._process.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException("The service did not start:\n" + service.Log);
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>An API client for this instance.</summary>
+    public HttpClient Client(string apiKey)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    private static ProcessStartInfo Start(Dictionary<string, string> environment, string[] args)
+    {
+        var dll = ServiceDll();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        return start;
+    }
+
     public static int FreePort()
     {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -20,6 +20,14 @@ public static class TestDatabase
     {
         var settings = new Dictionary<string, string?> { ["ConnectLinks:DataDir"] = dataDir };
         if (!IsPostgres) return settings;
+        settings["ConnectLinks:Database:Provider"] = "postgres";
+        settings["ConnectLinks:Database:ConnectionString"] = NewPostgresDatabase();
+        return settings;
+    }
+
+    /// <summary>A new empty database on the test PostgreSQL server; returns its connection string.</summary>
+    public static string NewPostgresDatabase()
+    {
         var name = "cl_test_" + Guid.NewGuid().ToString("N")[..16];
         using (var admin = new NpgsqlConnection(PostgresAdmin))
         {
@@ -27,8 +35,6 @@ public static class TestDatabase
             using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
             create.ExecuteNonQuery();
         }
-        settings["ConnectLinks:Database:Provider"] = "postgres";
-        settings["ConnectLinks:Database:ConnectionString"] = new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name }.ConnectionString;
-        return settings;
+        return new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name }.ConnectionString;
     }
 }

@@ -1,0 +1,39 @@
+using ConnectLinks.Connectors;
+
+namespace ConnectLinks.Hosted;
+
+/// <summary>The organization's look on its link pages.</summary>
+public sealed record Branding(string Name, string? LogoUrl, string Accent, string? SupportEmail)
+{
+    public const string DefaultAccent = "#4f46e5";
+}
+
+/// <summary>Everything the connect page shows: the picker, or one connector's form with its errors and check results.</summary>
+public sealed record ConnectPageModel
+{
+    public required Branding Branding { get; init; }
+    public required string Token { get; init; }
+    public required string Title { get; init; }
+    public required string Purpose { get; init; }
+    public required string AntiforgeryField { get; init; }
+    public required string AntiforgeryToken { get; init; }
+    public IReadOnlyList<ConnectorDefinition> Choices { get; init; } = [];
+    public IReadOnlyList<string> Categories { get; init; } = [];
+    public string? Query { get; init; }
+    public string? Category { get; init; }
+    /// <summary>Null shows the picker.</summary>
+    public ConnectorDefinition? Connector { get; init; }
+    /// <summary>Non-secret values to put back in the form (prefill, defaults, what was typed). Never a secret.</summary>
+    public IReadOnlyDictionary<string, string?> Values { get; init; } = new Dictionary<string, string?>();
+    public IReadOnlyDictionary<string, string[]> Errors { get; init; } = new Dictionary<string, string[]>();
+    public IReadOnlyList<CheckResult> Checks { get; init; } = [];
+    public int? AttemptsLeft { get; init; }
+    public bool CanChooseAnother => Choices.Count > 1;
+}
+
+/// <summary>The page after a successful connection.</summary>
+public sealed record DonePageModel(Branding Branding, string ConnectorName, IReadOnlyList<(string Label, string Value)> Summary,
+    IReadOnlyList<CheckResult> Checks, string? ContinueUrl);
+
+/// <summary>A page that ends the flow: a dead link, a cancel, an error.</summary>
+public sealed record NoticePageModel(Branding? Branding, string Heading, string Message, string? ContinueUrl = null);
