@@ -116,13 +116,13 @@ public sealed class BrowserSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Saves a full-page screenshot as artifacts/screenshots/&lt;test name&gt;[-suffix].png under the repository root
-    /// and returns its path.
+    /// Saves a screenshot (the whole page, or only the viewport when <paramref name="fullPage"/> is false) as
+    /// artifacts/screenshots/&lt;test name&gt;[-suffix].png under the repository root and returns its path.
     /// </summary>
-    public static async Task<string> ScreenshotAsync(IPage page, string? suffix = null, [CallerMemberName] string testName = "")
+    public static async Task<string> ScreenshotAsync(IPage page, string? suffix = null, bool fullPage = true, [CallerMemberName] string testName = "")
     {
         var path = Path.Combine(BrowserTools.RepositoryRoot, "artifacts", "screenshots", testName + (suffix is null ? "" : "-" + suffix) + ".png");
-        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        await page.ScreenshotAsync(new() { Path = path, FullPage = fullPage });
         return path;
     }
 

@@ -56,7 +56,7 @@ public sealed class DocsPageBrowserTests
         var focused = await page.EvaluateAsync<string>("() => document.activeElement?.getAttribute('href') ?? document.activeElement?.tagName ?? ''");
         focused.ShouldBe("/openapi/v1.json");
         (await page.EvaluateAsync<bool>("() => document.activeElement === document.querySelector('a[href]')")).ShouldBeTrue();
-        await BrowserSession.ScreenshotAsync(page);
+        await BrowserSession.ScreenshotAsync(page, fullPage: false); // the top, where the focus ring is
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class DocsPageBrowserTests
 
         (await page.EvaluateAsync<int>("() => window.innerWidth")).ShouldBe(390);
         var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        await BrowserSession.ScreenshotAsync(page);
+        await BrowserSession.ScreenshotAsync(page, fullPage: false);
         scrollWidth.ShouldBeLessThanOrEqualTo(390);
     }
 }
