@@ -23,10 +23,10 @@ public static class WebhookOutbox
         var events = NewEvents(db);
         if (events.Count == 0) return 0;
         var orgs = events.Select(e => e.OrganizationId).Distinct().ToList();
-        // Note: one query for every organization in the batch (a group commit holds hundreds of events).
-        var endpoints = await db.WebhookEndpoints.AsNoTracking()
-            .Where(w => orgs.Contains(w.OrganizationId) && w.Enabled)
-            .Select(w => new EndpointSubscription(w.Id, w.OrganizationId, w.Events)).ToListAsync(ct);
+        // Note: one query for every organization in the batch (a group commit holds hundreds of events); compiled,
+        // since it runs on every commit that carries an event.
+        var endpoints = new List<EndpointSubscription>();
+        await foreach (var endpoint in EnabledEndpoints(db, orgs).WithCancellation(ct)) endpoints.Add(endpoint);
         var linkUrls = TrackedLinkUrls(db, events, out var unknownLinks);
         if (unknownLinks.Count > 0)
         {
@@ -79,6 +79,11 @@ public static class WebhookOutbox
     }
 
     private sealed record EndpointSubscription(string Id, string OrganizationId, string[] Events);
+
+    private static readonly Func<AppDbContext, List<string>, IAsyncEnumerable<EndpointSubscription>> EnabledEndpoints =
+        EF.CompileAsyncQuery((AppDbContext db, List<string> orgs) => db.WebhookEndpoints.AsNoTracking()
+            .Where(w => orgs.Contains(w.OrganizationId) && w.Enabled)
+            .Select(w => new EndpointSubscription(w.Id, w.OrganizationId, w.Events)));
 
     private static List<Event> NewEvents(AppDbContext db)
     {
