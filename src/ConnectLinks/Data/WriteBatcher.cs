@@ -69,7 +69,7 @@ public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, Sqlit
             return;
         }
         // SQLite: the same outbox step as SaveChanges, then prepared inserts, all in one transaction.
-        await using var transaction = await db.Database.BeginTransactionAsync();
+        await using var transaction = await db.Database.BeginWriteAsync();
         var deliveries = await WebhookOutbox.AddDeliveriesAsync(db, CancellationToken.None);
         inserter.Insert(db, db.ChangeTracker.Entries().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList());
         await transaction.CommitAsync();

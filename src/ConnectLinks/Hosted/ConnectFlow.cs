@@ -64,7 +64,7 @@ public sealed class ConnectFlow(
         if (link.Status != LinkStatus.Waiting) return;
         var now = clock.Now();
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginWriteAsync(ct);
         var changed = await db.Links
             .Where(l => l.Id == link.Id && l.TokenHash == link.TokenHash && l.Status == LinkStatus.Waiting && l.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LinkStatus.Opened).SetProperty(l => l.OpenedAt, now), ct);
@@ -92,7 +92,7 @@ public sealed class ConnectFlow(
     {
         var now = clock.Now();
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginWriteAsync(ct);
         var counted = await db.Links
             .Where(l => l.Id == link.Id && l.TokenHash == link.TokenHash && LinkStatus.Live.Contains(l.Status) && l.Status != LinkStatus.Locked
                         && l.ExpiresAt > now && l.Attempts < l.MaxAttempts)
@@ -126,7 +126,7 @@ public sealed class ConnectFlow(
         var now = clock.Now();
         var split = connector.Split(values);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginWriteAsync(ct);
 
         Connection? connection = null;
         if (link.IsReconnect && link.ConnectionId is not null)

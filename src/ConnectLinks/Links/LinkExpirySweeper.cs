@@ -48,7 +48,7 @@ public sealed class LinkExpirySweeper(IDbContextFactory<AppDbContext> contexts, 
             .Where(l => LinkStatus.Live.Contains(l.Status) && l.ExpiresAt <= now)
             .OrderBy(l => l.ExpiresAt).Take(options.BatchSize).ToListAsync(ct);
         if (due.Count == 0) return 0;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginWriteAsync(ct);
         foreach (var link in due)
         {
             var changed = await db.Links

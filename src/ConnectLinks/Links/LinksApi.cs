@@ -115,7 +115,7 @@ public static class LinksApi
         var hash = OpaqueToken.Hash(token);
         var expiresAt = now.AddSeconds(request?.ExpiresIn ?? caller.Organization.DefaultLinkTtlSeconds);
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginWriteAsync(ct);
         // One conditional UPDATE: whichever regenerate commits last owns the only working token.
         var changed = await db.Links
             .Where(l => l.Id == id && l.OrganizationId == caller.OrganizationId && l.Status != LinkStatus.Completed)
@@ -146,7 +146,7 @@ public static class LinksApi
         var org = http.Caller().OrganizationId;
         var now = clock.Now();
         var expiresAt = now.AddSeconds(request.ExpiresIn!.Value);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginWriteAsync(ct);
         var changed = await db.Links
             .Where(l => l.Id == id && l.OrganizationId == org && LinkStatus.Live.Contains(l.Status) && l.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, expiresAt), ct);
@@ -166,7 +166,7 @@ public static class LinksApi
         if (!Ids.IsValid(id, "lnk")) return Problems.NotFound("link");
         var org = http.Caller().OrganizationId;
         var now = clock.Now();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginWriteAsync(ct);
         var changed = await db.Links
             .Where(l => l.Id == id && l.OrganizationId == org && LinkStatus.Live.Contains(l.Status) && l.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LinkStatus.Revoked).SetProperty(l => l.RevokedAt, now), ct);

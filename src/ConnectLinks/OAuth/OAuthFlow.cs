@@ -89,7 +89,7 @@ public sealed class OAuthFlow(
         row.SecretWrappedKey = sealedSecrets.WrappedKey;
         row.SecretCiphertext = sealedSecrets.Ciphertext;
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginWriteAsync(ct);
         var pending = await db.Links
             .Where(l => l.Id == link.Id && l.TokenHash == link.TokenHash
                         && (l.Status == LinkStatus.Waiting || l.Status == LinkStatus.Opened || l.Status == LinkStatus.OAuthPending)

@@ -125,7 +125,7 @@ public sealed class OAuthRefresher(
     private async Task<RefreshOutcome> FailAsync(AppDbContext db, Connection connection, string lease, string error, CancellationToken ct)
     {
         var now = clock.Now();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginWriteAsync(ct);
         var changed = await db.Connections.Where(c => c.Id == connection.Id && c.RefreshLeaseId == lease)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.Status, ConnectionStatus.NeedsReauth)

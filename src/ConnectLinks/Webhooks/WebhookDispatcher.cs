@@ -216,7 +216,7 @@ public sealed class WebhookDispatcher : BackgroundService
         WebhookAttempt? attempt, string? error = null, int? latency = null, int? attempts = null, bool disableEndpoint = false)
     {
         var now = _clock.Now();
-        await using var tx = await db.Database.BeginTransactionAsync();
+        await using var tx = await db.Database.BeginWriteAsync();
         // Only the lease holder writes the outcome; if the lease expired and another instance took over, it decides.
         await db.WebhookDeliveries.Where(d => d.Id == delivery.Id && d.LeaseOwner == lease).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Status, status)

@@ -157,7 +157,7 @@ public static class WebhooksApi
     {
         if (!Ids.IsValid(id, "whe")) return Problems.NotFound("webhook endpoint");
         var org = http.Caller().OrganizationId;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginWriteAsync(ct);
         var deleted = await db.WebhookEndpoints.Where(w => w.Id == id && w.OrganizationId == org).ExecuteDeleteAsync(ct);
         if (deleted == 0) return Problems.NotFound("webhook endpoint");
         // Nothing can read these any more (the endpoint is a 404 now), and nothing should send them.
