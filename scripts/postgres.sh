@@ -18,7 +18,7 @@ case "$cmd" in
       runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1
     fi
     runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400 -c fsync=on" -w start >&2
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=1000 -c fsync=on" -w start >&2
     echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50"
     ;;
   stop)

@@ -45,9 +45,9 @@ run_suite() {
   step "tests on $name"
   local log="$work/$name.log" args=(test tests/ConnectLinks.Tests --no-build -nologo --results-directory "$root/artifacts/test-results")
   [ -n "$filter" ] && args+=(--filter "$filter")
-  CONNECTLINKS_TEST_DATABASE=$database dotnet "${args[@]}" 2>&1 | tee "$log" | grep -E -A2 '^\s+(Failed|Skipped) |^(Passed|Failed)!' | grep -v '^--' || true
+  CONNECTLINKS_TEST_DATABASE=$database dotnet "${args[@]}" 2>&1 | tee "$log" | grep -a -E -A2 '^\s+(Failed|Skipped) |^(Passed|Failed)!' | grep -v '^--' || true
   local summary
-  summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -1)
+  summary=$(grep -a -E '^(Passed|Failed)!' "$log" | tail -1)
   if [ -z "$summary" ]; then
     echo "no test summary for $name (the run crashed?)"; tail -30 "$log"; broken=$((broken + 1)); return
   fi

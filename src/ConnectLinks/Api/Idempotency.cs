@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ConnectLinks.Data;
 using ConnectLinks.Security;
+using ConnectLinks.Security.Secrets;
 using Microsoft.EntityFrameworkCore;
 
 namespace ConnectLinks.Api;
@@ -18,7 +19,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     private const int MaxStoredBody = 256 * 1024;
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
-    public async Task InvokeAsync(HttpContext http, IDbContextFactory<AppDbContext> contexts, TimeProvider clock)
+    public async Task InvokeAsync(HttpContext http, IDbContextFactory<AppDbContext> contexts, SecretBox box, TimeProvider clock)
     {
         var caller = http.Features.Get<ApiPrincipal>();
         string? key = http.Request.Headers[Header];
@@ -58,7 +59,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             }
             if (existing is not null)
             {
-                await ReplayAsync(http, existing, requestHash);
+                await ReplayAsync(http, existing, requestHash, box);
                 return;
             }
         }
@@ -85,12 +86,14 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         else
         {
             var status = http.Response.StatusCode;
-            var body = Encoding.UTF8.GetString(copy.ToArray());
+            var body = EncryptedSecretText.Format(box.Protect(Encoding.UTF8.GetString(copy.ToArray()), Owner(caller.OrganizationId, key)));
             await rows.ExecuteUpdateAsync(s => s.SetProperty(r => r.StatusCode, status).SetProperty(r => r.ResponseBody, body), CancellationToken.None);
         }
     }
 
-    private static async Task ReplayAsync(HttpContext http, IdempotencyRecord record, string requestHash)
+    private static string Owner(string organizationId, string key) => $"idempotency/{organizationId}/{key}";
+
+    private static async Task ReplayAsync(HttpContext http, IdempotencyRecord record, string requestHash, SecretBox box)
     {
         if (!OpaqueToken.HashesEqual(record.RequestHash, requestHash))
         {
@@ -106,7 +109,8 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         http.Response.StatusCode = record.StatusCode.Value;
         http.Response.ContentType = record.StatusCode.Value >= 400 ? "application/problem+json" : "application/json; charset=utf-8";
         http.Response.Headers["Idempotent-Replayed"] = "true";
-        await http.Response.WriteAsync(record.ResponseBody ?? "", http.RequestAborted);
+        var body = record.ResponseBody is null ? "" : box.Unprotect(EncryptedSecretText.Parse(record.ResponseBody), Owner(record.OrganizationId, record.Key));
+        await http.Response.WriteAsync(body, http.RequestAborted);
     }
 
     private static async Task<string> HashRequestAsync(HttpRequest request)

@@ -112,6 +112,10 @@ public sealed class ConnectLinksApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        // Idle pooled connections to this test's own database would otherwise stay open for minutes, and hundreds of
+        // tests would exhaust the server's connection slots.
+        if (disposing && Settings.GetValueOrDefault("ConnectLinks:Database:ConnectionString") is { } postgres && TestDatabase.IsPostgres)
+            NpgsqlConnection.ClearPool(new NpgsqlConnection(postgres));
         if (disposing)
             try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { /* SQLite may still hold the file briefly */ }
     }

@@ -16,3 +16,17 @@ namespace ConnectLinks.Security.Secrets;
 /// <param name="WrappedKey">The per-payload data key, encrypted under the master key.</param>
 /// <param name="Ciphertext">The payload, encrypted under the data key and bound to its owner.</param>
 public sealed record EncryptedSecret(string KeyId, byte[] WrappedKey, byte[] Ciphertext);
+
+/// <summary>A compact text form of <see cref="EncryptedSecret"/> for a single text column: <c>keyId.wrappedKey.ciphertext</c> (base64url).</summary>
+public static class EncryptedSecretText
+{
+    public static string Format(EncryptedSecret value) =>
+        $"{value.KeyId}.{System.Buffers.Text.Base64Url.EncodeToString(value.WrappedKey)}.{System.Buffers.Text.Base64Url.EncodeToString(value.Ciphertext)}";
+
+    public static EncryptedSecret Parse(string text)
+    {
+        var parts = text.Split('.');
+        if (parts.Length != 3) throw new FormatException("Not an encrypted secret.");
+        return new EncryptedSecret(parts[0], System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]), System.Buffers.Text.Base64Url.DecodeFromChars(parts[2]));
+    }
+}
