@@ -14,6 +14,8 @@
 #   WH_RETRY_SCHEDULE    overrides ConnectLinks:Webhooks:RetrySchedule (comma-separated, e.g. 00:00:05,00:00:30);
 #                        unset = the service's default (5 s, 5 min, 30 min, …). The report states it.
 #   WH_MAX_CONCURRENCY   overrides ConnectLinks:Webhooks:MaxConcurrency (unset = default 16). The report states it.
+#   WH_SERVICE_ENV       extra environment for the service, space-separated NAME=VALUE (stated in the report)
+#   WH_OUT               where the Markdown report goes (default bench/results/webhooks.md)
 #   WH_KEEP              1 keeps the temporary directory (publish output, database, logs, receiver log)
 #   WH_SVC_PORT, WH_RECV_PORT, WH_CTRL_PORT   ports (defaults 55491, 55492, 55493)
 # Needs dotnet, node (>= 18), curl and sqlite3; runs without input.
@@ -84,6 +86,9 @@ if [ -n "${WH_RETRY_SCHEDULE:-}" ]; then
 fi
 if [ -n "${WH_MAX_CONCURRENCY:-}" ]; then
   SVC_ENV+=("ConnectLinks__Webhooks__MaxConcurrency=$WH_MAX_CONCURRENCY"); OVERRIDES+="MaxConcurrency=$WH_MAX_CONCURRENCY; "
+fi
+if [ -n "${WH_SERVICE_ENV:-}" ]; then
+  read -r -a extra <<< "$WH_SERVICE_ENV"; SVC_ENV+=("${extra[@]}"); OVERRIDES+="$WH_SERVICE_ENV; "
 fi
 # The schedule in force, for the drain deadline and the report.
 SCHEDULE=${WH_RETRY_SCHEDULE:-00:00:05,00:05:00,00:30:00,02:00:00,05:00:00,10:00:00,1.00:00:00}
@@ -214,7 +219,7 @@ STEADY=$(node "$HERE/analyze.js" "$WORK/received.tsv" "$WORK/steady.ids" "$STEAD
 SERVICE_ERRORS=$(grep -c 'fail:\|crit:' "$WORK/service.log" || true)
 
 # ---------------------------------------------------------------- report
-OUT="$ROOT/bench/results/webhooks.md"
+OUT=${WH_OUT:-$ROOT/bench/results/webhooks.md}
 mkdir -p "$(dirname "$OUT")"
 j() { json "$1" "$2"; }
 {
