@@ -12,6 +12,7 @@
 //   in_window    events first received inside FROM..TO; in_window_rate = in_window / window seconds
 //   lag_*_ms     first 200 receipt minus the event's `timestamp` (p50, p90, p99, max)
 //   drain_s      last first-receipt minus TO (or minus UP_MS when given): how long the backlog took to clear
+//   after_rate   deliveries per second between TO (or UP_MS) and the last delivery
 //   first_after_up_s  first receipt after UP_MS minus UP_MS
 //   timeline     with UP_MS: events delivered within 10 s, 60 s, 300 s, 310 s, 600 s of the receiver's return
 'use strict';
@@ -46,6 +47,9 @@ const links = new Set(fs.readFileSync(idsFile, 'utf8').split('\n').filter(Boolea
     lag_p50_ms: pct(0.5), lag_p90_ms: pct(0.9), lag_p99_ms: pct(0.99), lag_max_ms: pct(1),
     drain_s: first.size ? +((lastRecv - (up ?? to)) / 1000).toFixed(1) : null,
   };
+  // deliveries per second from TO (or UP_MS) to the last delivery: the dispatcher's pace with no receiver errors
+  const after = [...first.values()].filter(v => v.recv > (up ?? to)).length;
+  out.after_rate = out.drain_s > 0 ? +(after / out.drain_s).toFixed(1) : null;
   if (up !== null) {
     out.first_after_up_s = Number.isFinite(firstAfterUp) ? +((firstAfterUp - up) / 1000).toFixed(1) : null;
     out.timeline = {};

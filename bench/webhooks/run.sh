@@ -8,9 +8,10 @@
 #   WH_SECONDS           seconds of the steady phase (default 60)
 #   OUTAGE_SECONDS       seconds the receiver is down while events keep coming (default 600; 0 skips the outage)
 #   WH_OUTAGE_MODE       refuse (connections refused, default) or 503 (receiver answers 503)
-#   WH_CATCHUP_SECONDS   after the steady phase, wait at most this long for the last deliveries (default 120)
-#   WH_DRAIN_SECONDS     after the outage, wait at most this long for the backlog to drain (default: until
-#                        every delivery's next attempt per the retry schedule has passed, plus 60 s; see README)
+#   WH_CATCHUP_SECONDS   after the steady phase, wait at most this long for the last deliveries (default 600), so
+#                        that the outage starts with an empty backlog
+#   WH_DRAIN_SECONDS     after the outage, wait at most this long for the backlog to drain (default: the last
+#                        pending delivery's next attempt + 60 s + 10 ms per pending delivery, at least 300 s)
 #   WH_RETRY_SCHEDULE    overrides ConnectLinks:Webhooks:RetrySchedule (comma-separated, e.g. 00:00:05,00:00:30);
 #                        unset = the service's default (5 s, 5 min, 30 min, …). The report states it.
 #   WH_MAX_CONCURRENCY   overrides ConnectLinks:Webhooks:MaxConcurrency (unset = default 16). The report states it.
@@ -27,7 +28,7 @@ RATE=${WH_RATE:-1000}
 SECONDS_STEADY=${WH_SECONDS:-60}
 OUTAGE=${OUTAGE_SECONDS:-600}
 OUTAGE_MODE=${WH_OUTAGE_MODE:-refuse}
-CATCHUP=${WH_CATCHUP_SECONDS:-120}
+CATCHUP=${WH_CATCHUP_SECONDS:-600}
 SVC_PORT=${WH_SVC_PORT:-55491}
 RECV_PORT=${WH_RECV_PORT:-55492}
 CTRL_PORT=${WH_CTRL_PORT:-55493}
@@ -161,6 +162,7 @@ log "steady: $GEN_STEADY; CPU: $CPU_STEADY"
 EXPECTED=$((EXPECTED + $(wc -l < "$WORK/steady.ids")))
 log "steady: waiting up to $CATCHUP s for the last deliveries"
 wait_delivered "$EXPECTED" "$CATCHUP"
+CATCHUP_LEFT=$((EXPECTED - $(received_unique)))
 STEADY=$(node "$HERE/analyze.js" "$WORK/received.tsv" "$WORK/steady.ids" "$STEADY_FROM" "$STEADY_TO")
 log "steady: $STEADY"
 RSS_STEADY="$(rss_mb VmRSS) / $(rss_mb VmHWM)"
@@ -192,8 +194,9 @@ if [ "$OUTAGE" -gt 0 ]; then
   DB_END=$(du -sm "$DATA" | cut -f1)
   IFS='|' read -r PENDING DUE1 DUE6 DUELATER MAXDUE <<< "$BACKLOG"
   log "backlog: $PENDING pending ($DUE1 due within 1 min, $DUE6 in 1–6 min, $DUELATER later; last at +$((MAXDUE / 1000)) s); $BY_ATTEMPTS"
-  # Drain deadline: the last pending delivery's next attempt, plus 60 s; capped by WH_DRAIN_SECONDS when set.
-  DRAIN_MAX=$((MAXDUE / 1000 + 60))
+  # Drain deadline: the last pending delivery's next attempt + 60 s, plus 10 ms per pending delivery (the dispatcher
+  # may not even have tried most of them yet); at least 300 s; WH_DRAIN_SECONDS replaces it.
+  DRAIN_MAX=$((MAXDUE / 1000 + 60 + PENDING / 100)); (( DRAIN_MAX < 300 )) && DRAIN_MAX=300
   [ -n "${WH_DRAIN_SECONDS:-}" ] && DRAIN_MAX=$WH_DRAIN_SECONDS
   curl -sf -X POST "$CTRL/up" > /dev/null
   UP_MS=$(now_ms)
@@ -239,7 +242,8 @@ j() { json "$1" "$2"; }
   echo "| generator: achieved rate / POST p50 / p99 / failed | $(j "$GEN_STEADY" rate)/s / $(j "$GEN_STEADY" p50_ms) ms / $(j "$GEN_STEADY" p99_ms) ms / $(j "$GEN_STEADY" failed) |"
   echo "| events delivered (distinct webhook-id answered 200) | $(j "$STEADY" delivered) |"
   echo "| delivered during the generation window | $(j "$STEADY" in_window) ($(j "$STEADY" in_window_rate)/s) |"
-  echo "| last delivery after the generator stopped | $(j "$STEADY" drain_s) s |"
+  echo "| last delivery after the generator stopped | $(j "$STEADY" drain_s) s ($(j "$STEADY" after_rate) deliveries/s meanwhile) |"
+  echo "| steady events still undelivered when the script stopped waiting (after at most $CATCHUP s) | $CATCHUP_LEFT |"
   echo "| lag event → receipt p50 / p90 / p99 / max | $(j "$STEADY" lag_p50_ms) / $(j "$STEADY" lag_p90_ms) / $(j "$STEADY" lag_p99_ms) / $(j "$STEADY" lag_max_ms) ms |"
   echo "| duplicates (redeliveries of a webhook-id) | $(j "$STEADY" duplicates) |"
   echo "| CPU during the phase (% of one core) | $CPU_STEADY |"
@@ -262,7 +266,7 @@ j() { json "$1" "$2"; }
     echo "| first delivery after the receiver returned | $(j "$OUTAGE_R" first_after_up_s) s |"
     echo "| outage events delivered 10 s / 60 s / 300 s / 310 s / 600 s after it returned | $(j "$OUTAGE_R" timeline.10) / $(j "$OUTAGE_R" timeline.60) / $(j "$OUTAGE_R" timeline.300) / $(j "$OUTAGE_R" timeline.310) / $(j "$OUTAGE_R" timeline.600) |"
     echo "| outage events delivered in all (waited $DRAIN_WAITED s of at most $DRAIN_MAX s) | $(j "$OUTAGE_R" delivered) of $(j "$GEN_OUTAGE" created) |"
-    echo "| backlog drained (last outage event delivered) after the receiver returned | $(j "$OUTAGE_R" drain_s) s |"
+    echo "| backlog drained (last outage event delivered) after the receiver returned | $(j "$OUTAGE_R" drain_s) s ($(j "$OUTAGE_R" after_rate) deliveries/s) |"
     echo "| deliveries still pending when the run stopped | $STILL_PENDING |"
     echo "| duplicates among outage events | $(j "$OUTAGE_R" duplicates) |"
     echo "| service VmRSS / VmHWM after the drain | $RSS_AFTER MB |"
