@@ -52,7 +52,16 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 120000;
 server.on('connection', s => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
 
-function listen(cb) { server.listen(port, '127.0.0.1', cb); }
+// Listening again after an outage can meet EADDRINUSE for a moment (a socket still holding the port); retry for 10 s.
+function listen(cb, tries = 50) {
+  const onError = e => {
+    if (e.code !== 'EADDRINUSE' || tries <= 0) throw e;
+    console.error(`listen: ${e.code}, retrying`);
+    setTimeout(() => listen(cb, tries - 1), 200);
+  };
+  server.once('error', onError);
+  server.listen(port, '127.0.0.1', () => { server.removeListener('error', onError); cb(); });
+}
 
 const control = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');

@@ -18,7 +18,9 @@
 #   WH_SERVICE_ENV       extra environment for the service, space-separated NAME=VALUE (stated in the report)
 #   WH_OUT               where the Markdown report goes (default bench/results/webhooks.md)
 #   WH_KEEP              1 keeps the temporary directory (publish output, database, logs, receiver log)
-#   WH_SVC_PORT, WH_RECV_PORT, WH_CTRL_PORT   ports (defaults 55491, 55492, 55493)
+#   WH_SVC_PORT, WH_RECV_PORT, WH_CTRL_PORT   ports (defaults 18491, 18492, 18493: below the ephemeral range, because
+#                        a connect to a closed port inside it can be given that same port as its source and connect
+#                        to itself, which then holds the port and the receiver cannot listen again)
 # Needs dotnet, node (>= 18), curl and sqlite3; runs without input.
 set -euo pipefail
 
@@ -29,9 +31,9 @@ SECONDS_STEADY=${WH_SECONDS:-60}
 OUTAGE=${OUTAGE_SECONDS:-600}
 OUTAGE_MODE=${WH_OUTAGE_MODE:-refuse}
 CATCHUP=${WH_CATCHUP_SECONDS:-600}
-SVC_PORT=${WH_SVC_PORT:-55491}
-RECV_PORT=${WH_RECV_PORT:-55492}
-CTRL_PORT=${WH_CTRL_PORT:-55493}
+SVC_PORT=${WH_SVC_PORT:-18491}
+RECV_PORT=${WH_RECV_PORT:-18492}
+CTRL_PORT=${WH_CTRL_PORT:-18493}
 HZ=$(getconf CLK_TCK)
 NCPU=$(nproc)
 U="http://127.0.0.1:$SVC_PORT"
@@ -198,7 +200,7 @@ if [ "$OUTAGE" -gt 0 ]; then
   # may not even have tried most of them yet); at least 300 s; WH_DRAIN_SECONDS replaces it.
   DRAIN_MAX=$((MAXDUE / 1000 + 60 + PENDING / 100)); (( DRAIN_MAX < 300 )) && DRAIN_MAX=300
   [ -n "${WH_DRAIN_SECONDS:-}" ] && DRAIN_MAX=$WH_DRAIN_SECONDS
-  curl -sf -X POST "$CTRL/up" > /dev/null
+  curl -sf -X POST "$CTRL/up" > /dev/null || { cat "$WORK/receiver.log" >&2; die "the receiver could not come back up"; }
   UP_MS=$(now_ms)
   EXPECTED=$((EXPECTED + $(wc -l < "$WORK/outage.ids")))
   log "receiver up; waiting up to $DRAIN_MAX s for the backlog to drain"
