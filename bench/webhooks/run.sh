@@ -268,7 +268,11 @@ j() { json "$1" "$2"; }
     echo "| first delivery after the receiver returned | $(j "$OUTAGE_R" first_after_up_s) s |"
     echo "| outage events delivered 10 s / 60 s / 300 s / 310 s / 600 s after it returned | $(j "$OUTAGE_R" timeline.10) / $(j "$OUTAGE_R" timeline.60) / $(j "$OUTAGE_R" timeline.300) / $(j "$OUTAGE_R" timeline.310) / $(j "$OUTAGE_R" timeline.600) |"
     echo "| outage events delivered in all (waited $DRAIN_WAITED s of at most $DRAIN_MAX s) | $(j "$OUTAGE_R" delivered) of $(j "$GEN_OUTAGE" created) |"
-    echo "| backlog drained (last outage event delivered) after the receiver returned | $(j "$OUTAGE_R" drain_s) s ($(j "$OUTAGE_R" after_rate) deliveries/s) |"
+    if [ "$STILL_PENDING" = 0 ]; then
+      echo "| backlog drained (last outage event delivered) after the receiver returned | $(j "$OUTAGE_R" drain_s) s ($(j "$OUTAGE_R" after_rate) deliveries/s on average, waits for retries included) |"
+    else
+      echo "| backlog NOT drained: last outage delivery seen after the receiver returned | $(j "$OUTAGE_R" drain_s) s ($(j "$OUTAGE_R" after_rate) deliveries/s on average) |"
+    fi
     echo "| deliveries still pending when the run stopped | $STILL_PENDING |"
     echo "| duplicates among outage events | $(j "$OUTAGE_R" duplicates) |"
     echo "| service VmRSS / VmHWM after the drain | $RSS_AFTER MB |"
