@@ -20,7 +20,7 @@ public sealed class WebhookOptions
     public double LeaseSeconds { get; set; } = 60;
 
     /// <summary>Sends in flight at once per instance.</summary>
-    public int MaxConcurrency { get; set; } = 16;
+    public int MaxConcurrency { get; set; } = 64;
 
     /// <summary>How often to look for work committed by other instances (own commits wake the dispatcher at once).</summary>
     public double PollIntervalSeconds { get; set; } = 1;
