@@ -14,6 +14,8 @@ const issuer = `http://127.0.0.1:${port}`;
 const redirectUris = [
   'http://localhost/connect/oauth/callback',
   'http://127.0.0.1:5080/connect/oauth/callback',
+  // The browser test serves the app on this fixed port (OAuthBrowserTests).
+  'http://127.0.0.1:55495/connect/oauth/callback',
   ...(process.env.OIDC_REDIRECT_URIS || '').split(',').filter(Boolean),
 ];
 

@@ -35,9 +35,13 @@ public sealed class ConnectFlow(
         if (!OpaqueToken.HasShape(token, OpaqueToken.LinkPrefix)) return null;
         var hash = OpaqueToken.Hash(token!);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var link = await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.TokenHash == hash, ct);
+        var link = await LinkByTokenHash(db, hash, ct);
         return link is not null && OpaqueToken.HashesEqual(link.TokenHash, hash) ? link : null;
     }
+
+    // Compiled: every page view and submission starts here.
+    private static readonly Func<AppDbContext, string, CancellationToken, Task<Link?>> LinkByTokenHash =
+        EF.CompileAsyncQuery((AppDbContext db, string hash, CancellationToken ct) => db.Links.AsNoTracking().FirstOrDefault(l => l.TokenHash == hash));
 
     /// <summary>Why a link can no longer be used (expired, revoked, completed, locked), or null when it can.</summary>
     public string? WhyUnusable(Link link) => link.EffectiveStatus(clock.Now()) switch
@@ -52,7 +56,10 @@ public sealed class ConnectFlow(
         IEnumerable<ConnectorDefinition> allowed = link.Connectors.Length > 0
             ? catalog.All.Where(c => link.Connectors.Contains(c.Id, StringComparer.OrdinalIgnoreCase))
             : link.Categories.Length > 0 ? catalog.All.Where(c => link.Categories.Contains(c.Category)) : catalog.All;
-        // An OAuth connector is offered only once the organization has registered its OAuth client for it.
+        // An OAuth connector is offered only once the organization has registered its OAuth client for it; a link
+        // without OAuth connectors needs no query.
+        allowed = allowed.ToList();
+        if (!allowed.Any(c => c.AuthMode != "credentials")) return [.. allowed];
         await using var db = await contexts.CreateDbContextAsync(ct);
         var configured = await db.OAuthClients.AsNoTracking().Where(c => c.OrganizationId == link.OrganizationId).Select(c => c.Connector).ToListAsync(ct);
         return [.. allowed.Where(c => c.AuthMode == "credentials" || configured.Contains(c.Id, StringComparer.OrdinalIgnoreCase))];

@@ -169,9 +169,13 @@ public static partial class HostedPages
 
     private static async Task<Branding> BrandingOfAsync(AppDbContext db, string organizationId, CancellationToken ct)
     {
-        var org = await db.Organizations.AsNoTracking().FirstAsync(o => o.Id == organizationId, ct);
+        var org = await OrganizationById(db, organizationId, ct) ?? throw new InvalidOperationException("A link without its organization.");
         return new Branding(org.BrandingName ?? org.Name, org.BrandingLogoUrl, org.BrandingAccentColor ?? Branding.DefaultAccent, org.BrandingSupportEmail);
     }
+
+    // Compiled: every hosted page shows the organization's branding.
+    private static readonly Func<AppDbContext, string, CancellationToken, Task<Organization?>> OrganizationById =
+        EF.CompileAsyncQuery((AppDbContext db, string id, CancellationToken ct) => db.Organizations.AsNoTracking().FirstOrDefault(o => o.Id == id));
 
     private static async Task<string?> RedirectBaseAsync(AppDbContext db, Link link, CancellationToken ct) =>
         link.RedirectUri ?? await db.Organizations.AsNoTracking().Where(o => o.Id == link.OrganizationId).Select(o => o.DefaultRedirectUri).FirstOrDefaultAsync(ct);

@@ -56,14 +56,14 @@ public sealed class BrowserSession : IAsyncDisposable
     /// <summary>Console errors and uncaught page exceptions of every page of this session, in order.</summary>
     public IReadOnlyList<string> Errors { get { lock (_errors) return [.. _errors]; } }
 
-    /// <summary>Starts the service with <paramref name="settings"/> on Kestrel and launches Chromium.</summary>
-    public static async Task<BrowserSession> StartAsync(Dictionary<string, string?>? settings = null)
+    /// <summary>Starts the service with <paramref name="settings"/> on Kestrel (a free port unless one is given) and launches Chromium.</summary>
+    public static async Task<BrowserSession> StartAsync(Dictionary<string, string?>? settings = null, int port = 0)
     {
         var chromium = BrowserTools.Chromium;
         var app = new ConnectLinksApp(settings);
         try
         {
-            app.UseKestrel(0);
+            app.UseKestrel(port);
             app.StartServer();
             var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
                 .Select(a => new Uri(a))
