@@ -26,6 +26,8 @@ public static class EventTypes
     public const string LinkExpired = "link.expired";
     public const string LinkLocked = "link.locked";
     public const string LinkCompleted = "link.completed";
+    /// <summary>The customer went to an OAuth provider; the link waits for the return (not in SPEC §7's list: issue 5 asks for it).</summary>
+    public const string LinkOAuthPending = "link.oauth_pending";
     public const string ConnectionTestFailed = "connection.test_failed";
     public const string ConnectionCreated = "connection.created";
     public const string ConnectionUpdated = "connection.updated";
@@ -35,7 +37,7 @@ public static class EventTypes
 
     public static readonly string[] All =
     [
-        LinkCreated, LinkOpened, LinkRegenerated, LinkExtended, LinkRevoked, LinkExpired, LinkLocked, LinkCompleted,
+        LinkCreated, LinkOpened, LinkRegenerated, LinkExtended, LinkRevoked, LinkExpired, LinkLocked, LinkCompleted, LinkOAuthPending,
         ConnectionTestFailed, ConnectionCreated, ConnectionUpdated, ConnectionDeleted, ConnectionCredentialsRead, ConnectionRefreshFailed,
     ];
 }

@@ -50,7 +50,7 @@ public static partial class HostedPages
             });
         }
         var callback = PublicUrl.Of(http) + OAuthFlow.CallbackPath;
-        return await oauth.StartAsync(link, token, connector, browserKey!, callback, ct) switch
+        return await oauth.StartAsync(link, token, connector, browserKey!, callback, EventLog.Actor.From(http), ct) switch
         {
             OAuthStartOutcome.Redirect redirect => ToProvider(http, redirect.Url),
             OAuthStartOutcome.NotConfigured => Notice(branding, $"{connector.Name} is not set up yet",

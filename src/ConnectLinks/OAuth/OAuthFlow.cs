@@ -68,7 +68,7 @@ public sealed class OAuthFlow(
     /// Begins a round trip: stores the state (hashed) and the PKCE verifier (encrypted), moves the link to
     /// <c>oauth_pending</c>, and returns the provider's authorization URL.
     /// </summary>
-    public async Task<OAuthStartOutcome> StartAsync(Link link, string linkToken, ConnectorDefinition connector, string browserKey, string callbackUrl, CancellationToken ct)
+    public async Task<OAuthStartOutcome> StartAsync(Link link, string linkToken, ConnectorDefinition connector, string browserKey, string callbackUrl, EventLog.Actor actor, CancellationToken ct)
     {
         var spec = connector.OAuth2 ?? throw new InvalidOperationException($"Connector '{connector.Id}' is not an OAuth connector.");
         var now = clock.Now();
@@ -97,6 +97,9 @@ public sealed class OAuthFlow(
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LinkStatus.OAuthPending).SetProperty(l => l.OpenedAt, l => l.OpenedAt ?? now), ct);
         if (pending == 0) return new OAuthStartOutcome.LinkGone();
         db.OAuthStates.Add(row);
+        // Recorded with the state change, as every link transition is; the data says which connector, never the state.
+        var pendingLink = await db.Links.AsNoTracking().SingleAsync(l => l.Id == link.Id, ct);
+        db.Events.Add(EventLog.ForLink(pendingLink, EventTypes.LinkOAuthPending, now, actor));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 

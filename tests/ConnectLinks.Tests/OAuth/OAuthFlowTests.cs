@@ -69,6 +69,9 @@ public sealed class OAuthFlowTests : IAsyncLifetime
         (await LinkAsync(link.Str("id"))).Str("status").ShouldBe("oauth_pending");
         var pending = (await _partner.GetFromJsonAsync<JsonObject>("/v1/links?status=oauth_pending"))!["data"]!.AsArray();
         pending.Select(l => l.Str("id")).ShouldContain(link.Str("id"));
+        var pendingEvents = (await _partner.GetFromJsonAsync<JsonObject>($"/v1/events?type=link.oauth_pending&link_id={link.Str("id")}"))!["data"]!.AsArray();
+        pendingEvents.Count.ShouldBe(1);
+        pendingEvents[0]!["data"]!.Str("status").ShouldBe("oauth_pending");
 
         var callback = await browser.SignInAtProviderAsync(authorize.ToString());
         var done = await browser.ReturnAsync(callback);
@@ -95,7 +98,7 @@ public sealed class OAuthFlowTests : IAsyncLifetime
         DateTimeOffset.Parse(credentials.Str("expires_at")).ShouldBeGreaterThan(_app.Clock.GetUtcNow().AddMinutes(5));
         (await TestOidcProvider.UserInfoStatusAsync(credentials.Str("access_token"))).ShouldBe(HttpStatusCode.OK);
 
-        (await EventTypesAsync(link.Str("id"))).ShouldBe(["connection.credentials_read", "link.completed", "connection.created", "link.opened", "link.created"]);
+        (await EventTypesAsync(link.Str("id"))).ShouldBe(["connection.credentials_read", "link.completed", "connection.created", "link.oauth_pending", "link.opened", "link.created"]);
 
         // No secret anywhere but the encrypted column: not in pages, events, the redirect, the state table.
         var code = System.Web.HttpUtility.ParseQueryString(new Uri(callback).Query)["code"]!;
