@@ -53,6 +53,11 @@ public static class DatabaseExtensions
             }
             var pragmas = new SqlitePragmas(options.SqliteSynchronous);
             services.AddPooledDbContextFactory<AppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(pragmas));
+            services.AddSingleton(sp =>
+            {
+                using var db = sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
+                return new SqliteReadPool(connectionString, db.Model);
+            });
         }
         else
         {

@@ -3,6 +3,7 @@ using ConnectLinks.Data;
 using ConnectLinks.Events;
 using ConnectLinks.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace ConnectLinks.Links;
@@ -95,9 +96,15 @@ public static class LinksApi
         EF.CompileAsyncQuery((AppDbContext db, string id, string org, CancellationToken ct) =>
             db.Links.AsNoTracking().FirstOrDefault(l => l.Id == id && l.OrganizationId == org));
 
-    private static async Task<Results<Ok<LinkView>, ProblemHttpResult>> Get(string id, HttpContext http, AppDbContext db, TimeProvider clock, CancellationToken ct)
+    private static readonly RowQuery<Link> LinkById = new(nameof(Link.Id), nameof(Link.OrganizationId));
+
+    private static async Task<Results<Ok<LinkView>, ProblemHttpResult>> Get(
+        string id, HttpContext http, AppDbContext db, [FromServices] SqliteReadPool? sqliteReads, TimeProvider clock, CancellationToken ct)
     {
-        var link = Ids.IsValid(id, "lnk") ? await FindLink(db, id, http.Caller().OrganizationId, ct) : null;
+        var org = http.Caller().OrganizationId;
+        var link = !Ids.IsValid(id, "lnk") ? null
+            : sqliteReads is not null ? sqliteReads.Single(LinkById, id, org)
+            : await FindLink(db, id, org, ct);
         return link is null ? Problems.NotFound("link") : TypedResults.Ok(LinkView.From(link, clock.Now()));
     }
 
