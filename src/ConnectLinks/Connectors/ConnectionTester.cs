@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ConnectLinks.Operations.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace ConnectLinks.Connectors;
@@ -8,7 +9,7 @@ namespace ConnectLinks.Connectors;
 /// <see cref="IConnectorTester"/> under a whole-test deadline, and scrubs every secret value
 /// out of the messages (servers sometimes echo what they were sent).
 /// </summary>
-public sealed class ConnectionTester(IEnumerable<IConnectorTester> testers, IOptions<ConnectorsOptions> options)
+public sealed class ConnectionTester(IEnumerable<IConnectorTester> testers, IOptions<ConnectorsOptions> options, ServiceMetrics metrics)
 {
     private readonly Dictionary<string, IConnectorTester> _testers =
         testers.ToDictionary(t => t.Protocol, StringComparer.OrdinalIgnoreCase);
@@ -46,6 +47,8 @@ public sealed class ConnectionTester(IEnumerable<IConnectorTester> testers, IOpt
         ct.ThrowIfCancellationRequested();
 
         var checks = run.Results().Select(c => c with { Message = Scrub(c.Message, secrets), Hint = Scrub(c.Hint, secrets) }).ToList();
+        foreach (var check in checks.Where(c => c.Status != CheckResult.Skipped))
+            metrics.CheckFinished(connector.Id, check.Id, check.Status, TimeSpan.FromMilliseconds(check.DurationMs));
         return new ConnectionTestResult { Ok = !run.HasFailed, Checks = checks };
     }
 

@@ -1,5 +1,7 @@
 using ConnectLinks.Connectors.Testers;
+using ConnectLinks.Operations.Metrics;
 using ConnectLinks.Security;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ConnectLinks.Connectors;
@@ -22,6 +24,8 @@ public static class ConnectorsExtensions
         services.AddSingleton<IConnectorTester, RedisTester>();
         services.AddSingleton<IConnectorTester, S3Tester>();
         services.AddSingleton<IConnectorTester, HttpApiTester>();
+        services.AddMetrics(); // check durations go to ServiceMetrics; the CLI has no /metrics but tests connections too
+        services.TryAddSingleton<ServiceMetrics>();
         services.AddSingleton<ConnectionTester>();
         return services;
     }

@@ -31,19 +31,23 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<OAuth.OAuthState> OAuthStates => Set<OAuth.OAuthState>();
 
     // Note: the webhook outbox hooks in here so that every new event, from any call site, gets its deliveries in the
-    // same transaction (see WebhookOutbox).
+    // same transaction (see WebhookOutbox); the event counter of /metrics counts them once they commit.
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        var deliveries = WebhookOutbox.AddDeliveries(this);
+        var events = WebhookOutbox.NewEvents(this);
+        var deliveries = WebhookOutbox.AddDeliveries(this, events);
         var result = base.SaveChanges(acceptAllChangesOnSuccess);
+        CommittedEvents.Saved(this, events);
         if (deliveries > 0) WebhookOutbox.Wake(this);
         return result;
     }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        var deliveries = await WebhookOutbox.AddDeliveriesAsync(this, cancellationToken);
+        var events = WebhookOutbox.NewEvents(this);
+        var deliveries = await WebhookOutbox.AddDeliveriesAsync(this, events, cancellationToken);
         var result = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        CommittedEvents.Saved(this, events);
         if (deliveries > 0) WebhookOutbox.Wake(this);
         return result;
     }

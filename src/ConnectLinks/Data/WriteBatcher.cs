@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using ConnectLinks.Events;
 using ConnectLinks.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
@@ -70,8 +71,10 @@ public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, Sqlit
         }
         // SQLite: the same outbox step as SaveChanges, then prepared inserts, all in one transaction.
         await using var transaction = await db.Database.BeginWriteAsync();
-        var deliveries = await WebhookOutbox.AddDeliveriesAsync(db, CancellationToken.None);
+        var events = WebhookOutbox.NewEvents(db);
+        var deliveries = await WebhookOutbox.AddDeliveriesAsync(db, events, CancellationToken.None);
         inserter.Insert(db, db.ChangeTracker.Entries().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList());
+        CommittedEvents.Saved(db, events);
         await transaction.CommitAsync();
         if (deliveries > 0) WebhookOutbox.Wake(db);
     }

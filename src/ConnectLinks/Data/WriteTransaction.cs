@@ -14,11 +14,13 @@ namespace ConnectLinks.Data;
 public sealed class WriteTransaction : IAsyncDisposable
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> SqliteGates = new();
+    private readonly DbContext _context;
     private readonly IDbContextTransaction _transaction;
     private readonly SemaphoreSlim? _gate;
 
-    private WriteTransaction(IDbContextTransaction transaction, SemaphoreSlim? gate)
+    private WriteTransaction(DbContext context, IDbContextTransaction transaction, SemaphoreSlim? gate)
     {
+        _context = context;
         _transaction = transaction;
         _gate = gate;
     }
@@ -34,7 +36,8 @@ public sealed class WriteTransaction : IAsyncDisposable
         }
         try
         {
-            return new WriteTransaction(await database.BeginTransactionAsync(ct), gate);
+            var context = ((IDatabaseFacadeDependenciesAccessor)database).Context;
+            return new WriteTransaction(context, await database.BeginTransactionAsync(ct), gate);
         }
         catch
         {
@@ -43,7 +46,11 @@ public sealed class WriteTransaction : IAsyncDisposable
         }
     }
 
-    public Task CommitAsync(CancellationToken ct = default) => _transaction.CommitAsync(ct);
+    public async Task CommitAsync(CancellationToken ct = default)
+    {
+        await _transaction.CommitAsync(ct);
+        Events.CommittedEvents.Committed(_context, _transaction);
+    }
 
     public async ValueTask DisposeAsync()
     {

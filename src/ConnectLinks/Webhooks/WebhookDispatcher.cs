@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using ConnectLinks.Data;
+using ConnectLinks.Operations.Metrics;
 using Microsoft.EntityFrameworkCore;
 
 namespace ConnectLinks.Webhooks;
@@ -21,6 +22,7 @@ public sealed class WebhookDispatcher : BackgroundService
     private readonly WebhookSignal _signal;
     private readonly TimeProvider _clock;
     private readonly ILogger<WebhookDispatcher> _logger;
+    private readonly ServiceMetrics _metrics;
     private readonly HttpClient _http;
     private readonly bool _allowPrivateTargets;
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
@@ -29,9 +31,10 @@ public sealed class WebhookDispatcher : BackgroundService
     public string Instance { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
 
     public WebhookDispatcher(IDbContextFactory<AppDbContext> contexts, WebhookOptions options, WebhookSignal signal, TimeProvider clock,
-        IConfiguration configuration, ILogger<WebhookDispatcher> logger)
+        IConfiguration configuration, ServiceMetrics metrics, ILogger<WebhookDispatcher> logger)
     {
         _contexts = contexts;
+        _metrics = metrics;
         _options = options;
         _signal = signal;
         _clock = clock;
@@ -167,6 +170,8 @@ public sealed class WebhookDispatcher : BackgroundService
             };
             await FinishAsync(db, delivery, lease, status, next, statusCode, attempt, error, latency, attempts,
                 disableEndpoint: gone && delivery.EndpointId is not null);
+            _metrics.WebhookAttempt(status == WebhookDeliveryStatus.Pending ? "retrying" : status,
+                status == WebhookDeliveryStatus.Delivered ? now - delivery.CreatedAt : null);
         }
         catch (Exception e)
         {

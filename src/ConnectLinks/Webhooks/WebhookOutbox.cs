@@ -17,10 +17,9 @@ namespace ConnectLinks.Webhooks;
 /// </summary>
 public static class WebhookOutbox
 {
-    /// <summary>Adds the deliveries for the events this context is about to insert; returns how many.</summary>
-    public static async Task<int> AddDeliveriesAsync(AppDbContext db, CancellationToken ct)
+    /// <summary>Adds the deliveries for <paramref name="events"/> (from <see cref="NewEvents"/>); returns how many.</summary>
+    public static async Task<int> AddDeliveriesAsync(AppDbContext db, List<Event> events, CancellationToken ct)
     {
-        var events = NewEvents(db);
         if (events.Count == 0) return 0;
         var orgs = events.Select(e => e.OrganizationId).Distinct().ToList();
         // Note: one query for every organization in the batch (a group commit holds hundreds of events); compiled,
@@ -38,9 +37,8 @@ public static class WebhookOutbox
     }
 
     /// <summary>The synchronous twin of <see cref="AddDeliveriesAsync"/> for <c>SaveChanges()</c>.</summary>
-    public static int AddDeliveries(AppDbContext db)
+    public static int AddDeliveries(AppDbContext db, List<Event> events)
     {
-        var events = NewEvents(db);
         if (events.Count == 0) return 0;
         var orgs = events.Select(e => e.OrganizationId).Distinct().ToList();
         var endpoints = db.WebhookEndpoints.AsNoTracking()
@@ -85,7 +83,8 @@ public static class WebhookOutbox
             .Where(w => orgs.Contains(w.OrganizationId) && w.Enabled)
             .Select(w => new EndpointSubscription(w.Id, w.OrganizationId, w.Events)));
 
-    private static List<Event> NewEvents(AppDbContext db)
+    /// <summary>The events this context is about to insert that have no deliveries yet.</summary>
+    public static List<Event> NewEvents(AppDbContext db)
     {
         // Entries() runs change detection on every call: take the list once.
         var entries = db.ChangeTracker.Entries().ToList();

@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using ConnectLinks.Connectors;
 using ConnectLinks.Connectors.Testers;
+using ConnectLinks.Operations.Metrics;
 using ConnectLinks.Security;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace ConnectLinks.Tests.Connectors;
@@ -24,7 +27,7 @@ internal static class ConnectorTestKit
         });
         return new ConnectionTester(
             [new PostgresTester(guard), new MySqlTester(guard), new RedisTester(guard), new S3Tester(guard), new HttpApiTester(guard, options)],
-            options);
+            options, new ServiceMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()));
     }
 
     public static ConnectorDefinition Connector(string id) => Catalog.Find(id) ?? throw new InvalidOperationException($"No connector '{id}' in the catalog.");

@@ -1,0 +1,42 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using ConnectLinks.Operations.Metrics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace ConnectLinks.Events;
+
+/// <summary>
+/// Feeds the event and link-outcome counters of <c>/metrics</c> with events that have committed. An event saved
+/// outside a transaction committed with SaveChanges; one saved inside a write transaction is held against that
+/// transaction until <see cref="Data.WriteTransaction"/> commits it, and forgotten with it on a rollback.
+/// </summary>
+public static class CommittedEvents
+{
+    private static readonly ConditionalWeakTable<DbTransaction, List<string>> Held = new();
+
+    /// <summary>Call right after SaveChanges (or the group commit's inserts) wrote <paramref name="events"/>.</summary>
+    public static void Saved(DbContext db, List<Event> events)
+    {
+        if (events.Count == 0 || MetricsOf(db) is not { } metrics) return;
+        if (db.Database.CurrentTransaction is { } transaction)
+            Held.GetOrCreateValue(transaction.GetDbTransaction()).AddRange(events.Select(e => e.Type));
+        else
+            metrics.EventsCommitted(events.Select(e => e.Type));
+    }
+
+    /// <summary>Call after <paramref name="transaction"/> committed.</summary>
+    public static void Committed(DbContext db, IDbContextTransaction transaction)
+    {
+        var key = transaction.GetDbTransaction();
+        if (!Held.TryGetValue(key, out var types)) return;
+        Held.Remove(key);
+        MetricsOf(db)?.EventsCommitted(types);
+    }
+
+    // Note: contexts come from a pooled factory and cannot take constructor services; the application's provider is
+    // reachable through the options; a context built without the application (tests) has none.
+    private static ServiceMetrics? MetricsOf(DbContext db) =>
+        db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService<ServiceMetrics>();
+}
