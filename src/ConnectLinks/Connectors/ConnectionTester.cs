@@ -47,8 +47,10 @@ public sealed class ConnectionTester(IEnumerable<IConnectorTester> testers, IOpt
         ct.ThrowIfCancellationRequested();
 
         var checks = run.Results().Select(c => c with { Message = Scrub(c.Message, secrets), Hint = Scrub(c.Hint, secrets) }).ToList();
-        foreach (var check in checks.Where(c => c.Status != CheckResult.Skipped))
-            metrics.CheckFinished(connector.Id, check.Id, check.Status, TimeSpan.FromMilliseconds(check.DurationMs));
+        // Fields that failed validation never reached the system: no check ran, so there is no duration to record.
+        if (errors.Count == 0)
+            foreach (var check in checks.Where(c => c.Status != CheckResult.Skipped))
+                metrics.CheckFinished(connector.Id, check.Id, check.Status, TimeSpan.FromMilliseconds(check.DurationMs));
         return new ConnectionTestResult { Ok = !run.HasFailed, Checks = checks };
     }
 

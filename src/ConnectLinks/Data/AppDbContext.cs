@@ -34,20 +34,20 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     // same transaction (see WebhookOutbox); the event counter of /metrics counts them once they commit.
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        var events = WebhookOutbox.NewEvents(this);
+        var events = WebhookOutbox.NewEvents(this, out var saved);
         var deliveries = WebhookOutbox.AddDeliveries(this, events);
         var result = base.SaveChanges(acceptAllChangesOnSuccess);
-        CommittedEvents.Saved(this, events);
+        CommittedEvents.Saved(this, saved);
         if (deliveries > 0) WebhookOutbox.Wake(this);
         return result;
     }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        var events = WebhookOutbox.NewEvents(this);
+        var events = WebhookOutbox.NewEvents(this, out var saved);
         var deliveries = await WebhookOutbox.AddDeliveriesAsync(this, events, cancellationToken);
         var result = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-        CommittedEvents.Saved(this, events);
+        CommittedEvents.Saved(this, saved);
         if (deliveries > 0) WebhookOutbox.Wake(this);
         return result;
     }

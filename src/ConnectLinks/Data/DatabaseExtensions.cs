@@ -53,11 +53,12 @@ public static class DatabaseExtensions
             }
             var pragmas = new SqlitePragmas(options.SqliteSynchronous);
             services.AddPooledDbContextFactory<AppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(pragmas));
-            services.AddSingleton(sp =>
-            {
-                using var db = sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
-                return new SqliteReadPool(connectionString, db.Model);
-            });
+            if (SqliteReadPool.Supports(connectionString))
+                services.AddSingleton(sp =>
+                {
+                    using var db = sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
+                    return new SqliteReadPool(connectionString, db.Model);
+                });
         }
         else
         {

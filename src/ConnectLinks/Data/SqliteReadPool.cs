@@ -57,7 +57,9 @@ public sealed class SqliteReadPool(string connectionString, IModel model) : IDis
     /// <summary>The one row matching <paramref name="values"/> (in the order of the query's properties), or null.</summary>
     public T? Single<T>(RowQuery<T> query, params ReadOnlySpan<object> values) where T : class
     {
-        var shape = _shapes.GetOrAdd(query, _ => Build(query));
+        if (values.Length != query.WhereProperties.Length)
+            throw new ArgumentException($"The query takes {query.WhereProperties.Length} values, not {values.Length}.", nameof(values));
+        if (!_shapes.TryGetValue(query, out var shape)) shape = _shapes.GetOrAdd(query, Build(query));
         var reader = Rent();
         try
         {
@@ -129,6 +131,7 @@ public sealed class SqliteReadPool(string connectionString, IModel model) : IDis
         if (!Volatile.Read(ref _disposed) && Interlocked.Increment(ref _idleCount) <= _maxIdle)
         {
             _idle.Add(reader);
+            if (Volatile.Read(ref _disposed)) CloseIdle(); // Dispose ran between the check and the Add
             return;
         }
         Interlocked.Decrement(ref _idleCount);
@@ -138,6 +141,23 @@ public sealed class SqliteReadPool(string connectionString, IModel model) : IDis
     public void Dispose()
     {
         Volatile.Write(ref _disposed, true);
+        CloseIdle();
+    }
+
+    private void CloseIdle()
+    {
         while (_idle.TryTake(out var reader)) reader.Dispose();
+    }
+
+    /// <summary>
+    /// Whether <paramref name="connectionString"/> names a database file this pool can open read-only beside EF's
+    /// connections; an in-memory database (or a URI with its own mode) is left to EF alone.
+    /// </summary>
+    public static bool Supports(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        return builder.Mode is SqliteOpenMode.ReadWriteCreate or SqliteOpenMode.ReadWrite
+            && builder.DataSource is { Length: > 0 } source && source != ":memory:"
+            && !source.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -71,10 +71,10 @@ public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, Sqlit
         }
         // SQLite: the same outbox step as SaveChanges, then prepared inserts, all in one transaction.
         await using var transaction = await db.Database.BeginWriteAsync();
-        var events = WebhookOutbox.NewEvents(db);
+        var events = WebhookOutbox.NewEvents(db, out var saved);
         var deliveries = await WebhookOutbox.AddDeliveriesAsync(db, events, CancellationToken.None);
         inserter.Insert(db, db.ChangeTracker.Entries().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList());
-        CommittedEvents.Saved(db, events);
+        CommittedEvents.Saved(db, saved);
         await transaction.CommitAsync();
         if (deliveries > 0) WebhookOutbox.Wake(db);
     }

@@ -54,6 +54,7 @@ public sealed class WriteTransaction : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Events.CommittedEvents.Ended(_transaction);
         try { await _transaction.DisposeAsync(); }
         finally { _gate?.Release(); }
     }

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Runtime.CompilerServices;
 using ConnectLinks.Operations.Metrics;
 using Microsoft.EntityFrameworkCore;
@@ -14,14 +13,15 @@ namespace ConnectLinks.Events;
 /// </summary>
 public static class CommittedEvents
 {
-    private static readonly ConditionalWeakTable<DbTransaction, List<string>> Held = new();
+    // Note: keyed by EF's transaction object, which is new for every begin (Npgsql recycles its own per connection).
+    private static readonly ConditionalWeakTable<IDbContextTransaction, List<string>> Held = new();
 
     /// <summary>Call right after SaveChanges (or the group commit's inserts) wrote <paramref name="events"/>.</summary>
     public static void Saved(DbContext db, List<Event> events)
     {
         if (events.Count == 0 || MetricsOf(db) is not { } metrics) return;
         if (db.Database.CurrentTransaction is { } transaction)
-            Held.GetOrCreateValue(transaction.GetDbTransaction()).AddRange(events.Select(e => e.Type));
+            Held.GetOrCreateValue(transaction).AddRange(events.Select(e => e.Type));
         else
             metrics.EventsCommitted(events.Select(e => e.Type));
     }
@@ -29,11 +29,13 @@ public static class CommittedEvents
     /// <summary>Call after <paramref name="transaction"/> committed.</summary>
     public static void Committed(DbContext db, IDbContextTransaction transaction)
     {
-        var key = transaction.GetDbTransaction();
-        if (!Held.TryGetValue(key, out var types)) return;
-        Held.Remove(key);
+        if (!Held.TryGetValue(transaction, out var types)) return;
+        Held.Remove(transaction);
         MetricsOf(db)?.EventsCommitted(types);
     }
+
+    /// <summary>Call when <paramref name="transaction"/> ends; what it still holds was rolled back.</summary>
+    public static void Ended(IDbContextTransaction transaction) => Held.Remove(transaction);
 
     // Note: contexts come from a pooled factory and cannot take constructor services; the application's provider is
     // reachable through the options; a context built without the application (tests) has none.

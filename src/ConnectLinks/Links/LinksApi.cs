@@ -99,12 +99,13 @@ public static class LinksApi
     private static readonly RowQuery<Link> LinkById = new(nameof(Link.Id), nameof(Link.OrganizationId));
 
     private static async Task<Results<Ok<LinkView>, ProblemHttpResult>> Get(
-        string id, HttpContext http, AppDbContext db, [FromServices] SqliteReadPool? sqliteReads, TimeProvider clock, CancellationToken ct)
+        string id, HttpContext http, [FromServices] SqliteReadPool? sqliteReads, TimeProvider clock, CancellationToken ct)
     {
         var org = http.Caller().OrganizationId;
+        // Note: the EF context is leased only when it is used (not on SQLite's fast path).
         var link = !Ids.IsValid(id, "lnk") ? null
             : sqliteReads is not null ? sqliteReads.Single(LinkById, id, org)
-            : await FindLink(db, id, org, ct);
+            : await FindLink(http.RequestServices.GetRequiredService<AppDbContext>(), id, org, ct);
         return link is null ? Problems.NotFound("link") : TypedResults.Ok(LinkView.From(link, clock.Now()));
     }
 

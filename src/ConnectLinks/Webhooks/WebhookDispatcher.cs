@@ -139,7 +139,8 @@ public sealed class WebhookDispatcher : BackgroundService
                 var endpoint = await db.WebhookEndpoints.AsNoTracking().FirstOrDefaultAsync(w => w.Id == delivery.EndpointId);
                 if (endpoint is null || !endpoint.Enabled)
                 {
-                    await FinishAsync(db, delivery, lease, WebhookDeliveryStatus.Disabled, null, null, attempt: null);
+                    if (await FinishAsync(db, delivery, lease, WebhookDeliveryStatus.Disabled, null, null, attempt: null))
+                        _metrics.WebhookAttempt(WebhookDeliveryStatus.Disabled, null);
                     return;
                 }
                 url = endpoint.Url;
@@ -168,10 +169,11 @@ public sealed class WebhookDispatcher : BackgroundService
                 Id = Ids.New("wha", _clock), DeliveryId = delivery.Id, OrganizationId = delivery.OrganizationId, AttemptedAt = now,
                 StatusCode = statusCode, LatencyMs = latency, Error = error, NextAttemptAt = next, Instance = Instance,
             };
-            await FinishAsync(db, delivery, lease, status, next, statusCode, attempt, error, latency, attempts,
-                disableEndpoint: gone && delivery.EndpointId is not null);
-            _metrics.WebhookAttempt(status == WebhookDeliveryStatus.Pending ? "retrying" : status,
-                status == WebhookDeliveryStatus.Delivered ? now - delivery.CreatedAt : null);
+            // Counted only by the instance whose outcome stood (an expired lease means another instance sends again).
+            if (await FinishAsync(db, delivery, lease, status, next, statusCode, attempt, error, latency, attempts,
+                    disableEndpoint: gone && delivery.EndpointId is not null))
+                _metrics.WebhookAttempt(status == WebhookDeliveryStatus.Pending ? "retrying" : status,
+                    status == WebhookDeliveryStatus.Delivered ? now - delivery.CreatedAt : null);
         }
         catch (Exception e)
         {
@@ -212,13 +214,14 @@ public sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    private async Task FinishAsync(AppDbContext db, WebhookDelivery delivery, string lease, string status, DateTimeOffset? next, int? statusCode,
+    /// <summary>Records the outcome; false when the lease was lost and another instance now owns the delivery.</summary>
+    private async Task<bool> FinishAsync(AppDbContext db, WebhookDelivery delivery, string lease, string status, DateTimeOffset? next, int? statusCode,
         WebhookAttempt? attempt, string? error = null, int? latency = null, int? attempts = null, bool disableEndpoint = false)
     {
         var now = _clock.Now();
         await using var tx = await db.Database.BeginWriteAsync();
         // Only the lease holder writes the outcome; if the lease expired and another instance took over, it decides.
-        await db.WebhookDeliveries.Where(d => d.Id == delivery.Id && d.LeaseOwner == lease).ExecuteUpdateAsync(s => s
+        var owned = await db.WebhookDeliveries.Where(d => d.Id == delivery.Id && d.LeaseOwner == lease).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Status, status)
             .SetProperty(d => d.NextAttemptAt, next)
             .SetProperty(d => d.Attempts, attempts ?? delivery.Attempts)
@@ -241,6 +244,7 @@ public sealed class WebhookDispatcher : BackgroundService
             await db.SaveChangesAsync();
         }
         await tx.CommitAsync();
+        return owned == 1;
     }
 
     private async Task PruneIfDueAsync(CancellationToken ct)

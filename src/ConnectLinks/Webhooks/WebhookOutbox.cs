@@ -83,16 +83,16 @@ public static class WebhookOutbox
             .Where(w => orgs.Contains(w.OrganizationId) && w.Enabled)
             .Select(w => new EndpointSubscription(w.Id, w.OrganizationId, w.Events)));
 
-    /// <summary>The events this context is about to insert that have no deliveries yet.</summary>
-    public static List<Event> NewEvents(AppDbContext db)
+    /// <summary>The events this context is about to insert (<paramref name="all"/>), and those without deliveries yet.</summary>
+    public static List<Event> NewEvents(AppDbContext db, out List<Event> all)
     {
         // Entries() runs change detection on every call: take the list once.
         var entries = db.ChangeTracker.Entries().ToList();
         // A SaveChanges retried on the same context must not queue an event twice.
         var queued = entries.Where(e => e.State == EntityState.Added && e.Entity is WebhookDelivery)
             .Select(e => ((WebhookDelivery)e.Entity).EventId).ToHashSet();
-        return entries.Where(e => e.State == EntityState.Added && e.Entity is Event)
-            .Select(e => (Event)e.Entity).Where(e => !queued.Contains(e.Id)).ToList();
+        all = [.. entries.Where(e => e.State == EntityState.Added && e.Entity is Event).Select(e => (Event)e.Entity)];
+        return queued.Count == 0 ? all : all.Where(e => !queued.Contains(e.Id)).ToList();
     }
 
     private static Dictionary<string, string> TrackedLinkUrls(AppDbContext db, List<Event> events, out List<string> unknown)

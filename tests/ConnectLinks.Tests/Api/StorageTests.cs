@@ -1,6 +1,7 @@
 using System.Text;
 using ConnectLinks.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace ConnectLinks.Tests.Api;
@@ -48,5 +49,26 @@ public sealed class StorageTests : IDisposable
         await using var db = _app.Db();
         (await db.Database.GetAppliedMigrationsAsync()).ShouldContain("20261121000000_Initial");
         (await db.Database.GetPendingMigrationsAsync()).ShouldBeEmpty();
+    }
+    [Theory]
+    [InlineData("Data Source=/var/lib/connectlinks/connectlinks.db;Pooling=True", true)]
+    [InlineData("Data Source=:memory:", false)]
+    [InlineData("Data Source=shared;Mode=Memory;Cache=Shared", false)]
+    [InlineData("Data Source=file:/tmp/x.db?mode=rwc", false)]
+    [InlineData("Data Source=/tmp/x.db;Mode=ReadOnly", false)]
+    public void TheSqliteReadPoolTakesOnlyADatabaseFile(string connectionString, bool supported) =>
+        SqliteReadPool.Supports(connectionString).ShouldBe(supported);
+
+    [Fact]
+    public void ASqliteReadWithTooFewValuesIsRefusedNotRunWithStaleParameters()
+    {
+        var pool = _app.Services.GetService<SqliteReadPool>();
+        if (TestDatabase.IsPostgres)
+        {
+            pool.ShouldBeNull(); // PostgreSQL reads go through EF (Npgsql prepares and pools on its own)
+            return;
+        }
+        pool.ShouldNotBeNull();
+        Should.Throw<ArgumentException>(() => pool.Single(new RowQuery<ConnectLinks.Links.Link>(nameof(ConnectLinks.Links.Link.Id), nameof(ConnectLinks.Links.Link.OrganizationId)), "lnk_x"));
     }
 }

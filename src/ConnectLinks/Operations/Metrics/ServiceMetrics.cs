@@ -37,7 +37,7 @@ public sealed class ServiceMetrics
         _checkDuration = meter.CreateHistogram<double>("connectlinks.connector.check.duration", unit: "s",
             description: "Duration of each connection-test check, by connector, check and status.");
         _webhookAttempts = meter.CreateCounter<long>("connectlinks.webhook.attempts",
-            description: "Webhook delivery attempts, by result: delivered, retrying, failed, disabled.");
+            description: "Webhook deliveries processed, by result: delivered, retrying (failed, will retry), failed (no retry left), disabled (endpoint off or 410).");
         _webhookLatency = meter.CreateHistogram<double>("connectlinks.webhook.delivery.latency", unit: "s",
             description: "From the event's commit to the receiver's 2xx answer, retries included.");
     }
