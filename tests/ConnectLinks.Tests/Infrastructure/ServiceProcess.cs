@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace ConnectLinks.Tests.Infrastructure;
@@ -125,6 +126,17 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.Kill();
         await _process.WaitForExitAsync();
     }
+
+    /// <summary>SIGTERM, as systemd or Kubernetes stops a service; returns the exit code once the process is gone.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        Kill(_process.Id, 15).ShouldBe(0);
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {
