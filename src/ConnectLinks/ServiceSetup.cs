@@ -74,8 +74,9 @@ public static class ServiceSetup
             }
             await next(http);
         });
-        // Static files live under /docs and /hosted only; API requests skip the file-system lookups.
-        app.UseWhen(http => http.Request.Path.StartsWithSegments("/docs") || http.Request.Path.StartsWithSegments("/hosted"), files =>
+        // Static files live under /docs and /hosted (and /connect.js) only; API requests skip the file-system lookups.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/docs") || http.Request.Path.StartsWithSegments("/hosted")
+            || http.Request.Path.Equals("/connect.js", StringComparison.Ordinal), files =>
         {
             files.UseDefaultFiles();
             files.UseStaticFiles();

@@ -36,7 +36,7 @@ public static partial class HostedPages
     {
         var link = await flow.FindAsync(token, ct);
         if (link is null) return NotFoundPage();
-        var branding = await BrandingOfAsync(db, link.OrganizationId, ct);
+        var branding = await BrandingOfAsync(http, db, link.OrganizationId, ct);
         if (flow.WhyUnusable(link) is { } why) return GonePage(branding, why);
         await flow.MarkOpenedAsync(link, EventLog.Actor.From(http), ct);
 
@@ -53,12 +53,12 @@ public static partial class HostedPages
     {
         var link = await flow.FindAsync(token, ct);
         if (link is null) return NotFoundPage();
-        var branding = await BrandingOfAsync(db, link.OrganizationId, ct);
-        if (!await antiforgery.IsRequestValidAsync(http))
+        var branding = await BrandingOfAsync(http, db, link.OrganizationId, ct);
+        var form = await http.Request.ReadFormAsync(ct);
+        if (!await IsGenuinePostAsync(http, antiforgery, branding, link, form))
             return Notice(branding, "This form has expired", "Reload the page and submit the form again.", StatusCodes.Status400BadRequest);
         if (flow.WhyUnusable(link) is { } why) return GonePage(branding, why);
 
-        var form = await http.Request.ReadFormAsync(ct);
         var choices = await flow.AllowedConnectorsAsync(link, ct);
         var connector = choices.FirstOrDefault(c => c.Id == form["connector"].ToString());
         if (connector is null)
@@ -89,22 +89,23 @@ public static partial class HostedPages
                     Checks = failed.Result.Checks, AttemptsLeft = failed.AttemptsLeft,
                 }, StatusCodes.Status422UnprocessableEntity);
             case SubmitOutcome.Connected connected:
-                var redirect = await RedirectBaseAsync(db, connected.Link, ct);
-                var continueUrl = redirect is null ? null : WithQuery(redirect, ("status", "success"), ("link_id", link.Id), ("connection_id", connected.Connection.Id));
                 var summary = connector.Fields.Where(f => !f.Secret && connected.Connection.Config.ContainsKey(f.Name) && f.Type != "boolean")
                     .Select(f => (f.Label, connected.Connection.Config[f.Name])).ToList();
-                return new RazorComponentResult<DonePage>(new { Model = new DonePageModel(branding, connector.Name, summary, connected.Result.Checks, continueUrl) });
+                return await DoneAsync(db, branding, connector, summary, connected, ct);
             default:
                 return GonePage(branding, LinkStatus.Completed);
         }
     }
 
     /// <summary>A plain GET: cancelling changes nothing (the link stays usable), it only sends the customer back.</summary>
-    private static async Task<IResult> Cancel(string token, ConnectFlow flow, AppDbContext db, CancellationToken ct)
+    private static async Task<IResult> Cancel(string token, HttpContext http, ConnectFlow flow, AppDbContext db, CancellationToken ct)
     {
         var link = await flow.FindAsync(token, ct);
         if (link is null) return NotFoundPage();
-        var branding = await BrandingOfAsync(db, link.OrganizationId, ct);
+        var branding = await BrandingOfAsync(http, db, link.OrganizationId, ct);
+        // Embedded, the partner's page closes the frame on "exit"; sending the frame to redirect_uri would nest the app in itself.
+        if (branding.EmbedOrigin is not null)
+            return Notice(branding, "Cancelled", "Nothing was connected.", embed: new EmbedMessage("exit", link.Id));
         var redirect = await RedirectBaseAsync(db, link, ct);
         return redirect is null
             ? Notice(branding, "Cancelled", "Nothing was connected. You can close this window, or open the link again later.")
@@ -122,7 +123,10 @@ public static partial class HostedPages
     private static ConnectPageModel PageModel(HttpContext http, IAntiforgery antiforgery, string token, Link link, Branding branding,
         IReadOnlyList<ConnectorDefinition> choices, ConnectorDefinition? chosen, string? q, string? category, IReadOnlyDictionary<string, string?> values)
     {
-        var tokens = antiforgery.GetAndStoreTokens(http);
+        // Embedded pages get no SameSite cookie back in a cross-site frame: their forms carry a token of their own.
+        var (field, formToken) = branding.EmbedOrigin is not null
+            ? (EmbedMode.FormField, EmbedMode.FormToken(http, link))
+            : antiforgery.GetAndStoreTokens(http) is var tokens ? (tokens.FormFieldName, tokens.RequestToken!) : default;
         var shown = choices.AsEnumerable();
         if (!string.IsNullOrWhiteSpace(q))
             shown = shown.Where(c => c.Name.Contains(q.Trim(), StringComparison.OrdinalIgnoreCase) || c.Id.Contains(q.Trim(), StringComparison.OrdinalIgnoreCase));
@@ -137,8 +141,9 @@ public static partial class HostedPages
             Purpose = chosen?.AuthMode == "oauth2"
                 ? $"{branding.Name} asks you to connect {what} so it can {use}. You sign in at {what} and approve access there; we test the access right away, then store it encrypted for {branding.Name}."
                 : $"{branding.Name} asks you to connect {what} so it can {use}. We test the credentials you enter right away, then store them encrypted for {branding.Name}.",
-            AntiforgeryField = tokens.FormFieldName,
-            AntiforgeryToken = tokens.RequestToken!,
+            AntiforgeryField = field,
+            AntiforgeryToken = formToken,
+            LinkId = link.Id,
             Choices = chosen is null ? [.. shown] : choices,
             Categories = [.. choices.Select(c => c.Category).Distinct()],
             Query = q,
@@ -151,26 +156,51 @@ public static partial class HostedPages
     private static RazorComponentResult<ConnectPage> Page(ConnectPageModel model, int status = StatusCodes.Status200OK) =>
         new(new { Model = model }) { StatusCode = status };
 
-    private static RazorComponentResult<NoticePage> Notice(Branding? branding, string heading, string message, int status = StatusCodes.Status200OK) =>
-        new(new { Model = new NoticePageModel(branding, heading, message) }) { StatusCode = status };
+    private static RazorComponentResult<NoticePage> Notice(Branding? branding, string heading, string message, int status = StatusCodes.Status200OK,
+        EmbedMessage? embed = null) =>
+        new(new { Model = new NoticePageModel(branding, heading, message, Embed: embed) }) { StatusCode = status };
 
     /// <summary>One page per dead state, all 410. They name the organization, never the token or its history.</summary>
-    private static IResult GonePage(Branding branding, string why) => why switch
+    private static IResult GonePage(Branding branding, string why)
     {
-        LinkStatus.Expired => Notice(branding, "This link has expired", $"Ask {branding.Name} to send you a new link.", StatusCodes.Status410Gone),
-        LinkStatus.Revoked => Notice(branding, "This link is no longer active", $"{branding.Name} has withdrawn it. Ask them for a new link if you still need to connect.", StatusCodes.Status410Gone),
-        LinkStatus.Locked => Notice(branding, "This link is locked", $"There were too many failed attempts. Ask {branding.Name} to send you a new link.", StatusCodes.Status410Gone),
-        _ => Notice(branding, "This link has already been used", $"The connection was made. If you need to change it, ask {branding.Name} for a new link.", StatusCodes.Status410Gone),
-    };
+        var embed = new EmbedMessage("error", Error: why == LinkStatus.Completed ? "used" : why);
+        return why switch
+        {
+            LinkStatus.Expired => Notice(branding, "This link has expired", $"Ask {branding.Name} to send you a new link.", StatusCodes.Status410Gone, embed),
+            LinkStatus.Revoked => Notice(branding, "This link is no longer active", $"{branding.Name} has withdrawn it. Ask them for a new link if you still need to connect.", StatusCodes.Status410Gone, embed),
+            LinkStatus.Locked => Notice(branding, "This link is locked", $"There were too many failed attempts. Ask {branding.Name} to send you a new link.", StatusCodes.Status410Gone, embed),
+            _ => Notice(branding, "This link has already been used", $"The connection was made. If you need to change it, ask {branding.Name} for a new link.", StatusCodes.Status410Gone, embed),
+        };
+    }
+
+    /// <summary>The success page: back to the partner's redirect_uri, or, embedded, a "success" message to its page.</summary>
+    private static async Task<IResult> DoneAsync(AppDbContext db, Branding branding, ConnectorDefinition connector,
+        IReadOnlyList<(string Label, string Value)> summary, SubmitOutcome.Connected connected, CancellationToken ct)
+    {
+        var link = connected.Link;
+        var embedded = branding.EmbedOrigin is not null;
+        var redirect = embedded ? null : await RedirectBaseAsync(db, link, ct);
+        var continueUrl = redirect is null ? null : WithQuery(redirect, ("status", "success"), ("link_id", link.Id), ("connection_id", connected.Connection.Id));
+        var embed = embedded ? new EmbedMessage("success", link.Id, connected.Connection.Id) : null;
+        return new RazorComponentResult<DonePage>(new { Model = new DonePageModel(branding, connector.Name, summary, connected.Result.Checks, continueUrl, embed) });
+    }
+
+    /// <summary>Anti-forgery: the cookie pair on a normal page, the embedded form token on an embedded one.</summary>
+    private static async Task<bool> IsGenuinePostAsync(HttpContext http, IAntiforgery antiforgery, Branding branding, Link link, IFormCollection form) =>
+        branding.EmbedOrigin is not null ? EmbedMode.IsValidPost(http, link, form) : await antiforgery.IsRequestValidAsync(http);
 
     /// <summary>Unknown tokens: the same page whatever the token, with no hint whether it ever existed.</summary>
     private static IResult NotFoundPage() =>
         Notice(null, "Link not found", "Check that you copied the whole link, or ask the sender for a new one.", StatusCodes.Status404NotFound);
 
-    private static async Task<Branding> BrandingOfAsync(AppDbContext db, string organizationId, CancellationToken ct)
+    /// <summary>The organization's branding, and whether this request may show the page embedded (see <see cref="EmbedMode"/>).</summary>
+    private static async Task<Branding> BrandingOfAsync(HttpContext http, AppDbContext db, string organizationId, CancellationToken ct)
     {
         var org = await OrganizationById(db, organizationId, ct) ?? throw new InvalidOperationException("A link without its organization.");
-        return new Branding(org.BrandingName ?? org.Name, org.BrandingLogoUrl, org.BrandingAccentColor ?? Branding.DefaultAccent, org.BrandingSupportEmail);
+        return new Branding(org.BrandingName ?? org.Name, org.BrandingLogoUrl, org.BrandingAccentColor ?? Branding.DefaultAccent, org.BrandingSupportEmail)
+        {
+            EmbedOrigin = EmbedMode.Resolve(http, org.AllowedEmbedOrigins),
+        };
     }
 
     // Compiled: every hosted page shows the organization's branding.

@@ -29,12 +29,12 @@ public static partial class HostedPages
     {
         var link = await flow.FindAsync(token, ct);
         if (link is null) return NotFoundPage();
-        var branding = await BrandingOfAsync(db, link.OrganizationId, ct);
-        if (!await antiforgery.IsRequestValidAsync(http))
+        var branding = await BrandingOfAsync(http, db, link.OrganizationId, ct);
+        var form = await http.Request.ReadFormAsync(ct);
+        if (!await IsGenuinePostAsync(http, antiforgery, branding, link, form))
             return Notice(branding, "This form has expired", "Reload the page and try again.", StatusCodes.Status400BadRequest);
         if (flow.WhyUnusable(link) is { } why) return GonePage(branding, why);
 
-        var form = await http.Request.ReadFormAsync(ct);
         var connector = (await flow.AllowedConnectorsAsync(link, ct)).FirstOrDefault(c => c.Id == form["connector"].ToString() && c.OAuth2 is not null);
         if (connector is null)
             return Notice(branding, "Choose a system first", "The system you submitted is not one this link can connect.", StatusCodes.Status400BadRequest);
@@ -84,7 +84,7 @@ public static partial class HostedPages
             _ => throw new InvalidOperationException($"Unexpected OAuth outcome {outcome.GetType().Name}."),
         };
         var (link, connector, token) = (back.Link, back.Connector, back.LinkToken);
-        var branding = await BrandingOfAsync(db, link.OrganizationId, ct);
+        var branding = await BrandingOfAsync(http, db, link.OrganizationId, ct);
         var retry = $"/connect/{token}?connector={Uri.EscapeDataString(connector.Id)}";
         switch (outcome)
         {
@@ -118,9 +118,7 @@ public static partial class HostedPages
                     Checks = testFailed.Result.Checks, AttemptsLeft = testFailed.AttemptsLeft,
                 }, StatusCodes.Status422UnprocessableEntity);
             case OAuthCallbackOutcome.Finished { Outcome: SubmitOutcome.Connected connected }:
-                var redirect = await RedirectBaseAsync(db, connected.Link, ct);
-                var continueUrl = redirect is null ? null : WithQuery(redirect, ("status", "success"), ("link_id", link.Id), ("connection_id", connected.Connection.Id));
-                return new RazorComponentResult<DonePage>(new { Model = new DonePageModel(branding, connector.Name, [], connected.Result.Checks, continueUrl) });
+                return await DoneAsync(db, branding, connector, [], connected, ct);
             default:
                 return GonePage(branding, LinkStatus.Completed);
         }

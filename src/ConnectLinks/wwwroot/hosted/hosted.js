@@ -1,6 +1,17 @@
 // Progressive enhancement of the connect pages; everything works without it.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
+  // Embedded in a partner's page by connect.js: tell that page what happened, addressed to its exact origin only (the
+  // server sets data-embed-origin only for an origin the organization allows).
+  const embed = document.body.dataset;
+  if (embed.embedOrigin && window.parent !== window) {
+    const message = { source: "connectlinks", type: embed.embedType };
+    if (embed.embedLink) message.link_id = embed.embedLink;
+    if (embed.embedConnection) message.connection_id = embed.embedConnection;
+    if (embed.embedError) message.error = embed.embedError;
+    window.parent.postMessage(message, embed.embedOrigin);
+  }
+
   // Filter the connector list as the customer types or picks a category.
   const search = document.querySelector("input[data-filter-list]");
   const category = document.querySelector("select[data-filter-category]");
