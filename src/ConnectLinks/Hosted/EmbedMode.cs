@@ -17,7 +17,7 @@ namespace ConnectLinks.Hosted;
 /// A cross-site iframe gets no SameSite cookies (and Safari none at all), so the cookie-based anti-forgery token
 /// cannot work there. Embedded forms carry their own token instead: the link's id and token hash, protected and
 /// time-limited with the service's data-protection keys (shared through the database, so any instance can check it),
-/// and a POST must come from this service's own origin. Like the cookie pair, it proves the form was served by us
+/// and a POST must come from this service's own pages (Sec-Fetch-Site, Origin). Like the cookie pair, it proves the form was served by us
 /// for this very link; the link token in the URL is still needed to post at all.
 /// </remarks>
 public static class EmbedMode
@@ -60,8 +60,12 @@ public static class EmbedMode
     /// <summary>Whether an embedded POST carries a valid form token for <paramref name="link"/> and comes from this service's pages.</summary>
     public static bool IsValidPost(HttpContext http, Link link, IFormCollection form)
     {
+        // Browsers name where a form post comes from with Sec-Fetch-Site. Origin is "null" on our own pages (their
+        // Referrer-Policy is no-referrer), so only a real origin other than ours counts against a post.
+        var site = http.Request.Headers["Sec-Fetch-Site"].ToString();
+        if (site.Length > 0 && site != "same-origin") return false;
         var origin = http.Request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !string.Equals(origin, PublicUrl.Of(http), StringComparison.OrdinalIgnoreCase)
+        if (origin.Length > 0 && origin != "null" && !string.Equals(origin, PublicUrl.Of(http), StringComparison.OrdinalIgnoreCase)
             && !string.Equals(origin, $"{http.Request.Scheme}://{http.Request.Host}", StringComparison.OrdinalIgnoreCase))
             return false;
         try

@@ -89,13 +89,14 @@ public sealed class EmbedModeTests : IAsyncLifetime
         var action = page.Document.QuerySelector("form#connect-form")!.GetAttribute("action")!;
         var browser = FramedBrowser();
 
-        async Task<HttpResponseMessage> PostAsync(string? formToken, string? origin = null)
+        async Task<HttpResponseMessage> PostAsync(string? formToken, string? origin = null, string? fetchSite = null)
         {
             var fields = LinkPage.PostgresCredentials("not-the-password").ToList();
             fields.Add(new("connector", "postgres"));
             if (formToken is not null) fields.Add(new("__embed", formToken));
             using var request = new HttpRequestMessage(HttpMethod.Post, action) { Content = new FormUrlEncodedContent(fields) };
             if (origin is not null) request.Headers.Add("Origin", origin);
+            if (fetchSite is not null) request.Headers.Add("Sec-Fetch-Site", fetchSite);
             return await browser.SendAsync(request);
         }
         string TokenOf(LinkPage p) => p.Document.QuerySelector("input[name=__embed]")!.GetAttribute("value")!;
@@ -104,11 +105,14 @@ public sealed class EmbedModeTests : IAsyncLifetime
         (await PostAsync("not-a-token")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await PostAsync(TokenOf(other))).StatusCode.ShouldBe(HttpStatusCode.BadRequest); // another link's form
         (await PostAsync(TokenOf(page), origin: "https://evil.example")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await PostAsync(TokenOf(page), origin: "null", fetchSite: "cross-site")).StatusCode.ShouldBe(HttpStatusCode.BadRequest); // a sandboxed frame elsewhere
         (await _api.GetFromJsonAsync<JsonObject>($"/v1/links/{link.Str("id")}"))!["attempts"]!.GetValue<int>().ShouldBe(0);
 
         var genuine = await PostAsync(TokenOf(page), origin: "http://localhost");
         genuine.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity); // it ran the test: the password was wrong
-        (await _api.GetFromJsonAsync<JsonObject>($"/v1/links/{link.Str("id")}"))!["attempts"]!.GetValue<int>().ShouldBe(1);
+        // What Chromium sends from our own framed page: Origin is "null" under Referrer-Policy: no-referrer.
+        (await PostAsync(TokenOf(page), origin: "null", fetchSite: "same-origin")).StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await _api.GetFromJsonAsync<JsonObject>($"/v1/links/{link.Str("id")}"))!["attempts"]!.GetValue<int>().ShouldBe(2);
 
         // Regenerating the link kills the forms served for its old token, as it kills the token.
         var regenerated = await _api.PostAsJsonAsync($"/v1/links/{link.Str("id")}/regenerate", new { });
