@@ -17,7 +17,7 @@ namespace ConnectLinks.Hosted;
 /// A cross-site iframe gets no SameSite cookies (and Safari none at all), so the cookie-based anti-forgery token
 /// cannot work there. Embedded forms carry their own token instead: the link's id and token hash, protected and
 /// time-limited with the service's data-protection keys (shared through the database, so any instance can check it),
-/// and a POST must come from this service's own pages (Sec-Fetch-Site, Origin). Like the cookie pair, it proves the form was served by us
+/// and a POST must say it comes from this service's own pages (Sec-Fetch-Site: same-origin, no foreign Origin). Like the cookie pair, it proves the form was served by us
 /// for this very link; the link token in the URL is still needed to post at all.
 /// </remarks>
 public static class EmbedMode
@@ -60,10 +60,11 @@ public static class EmbedMode
     /// <summary>Whether an embedded POST carries a valid form token for <paramref name="link"/> and comes from this service's pages.</summary>
     public static bool IsValidPost(HttpContext http, Link link, IFormCollection form)
     {
-        // Browsers name where a form post comes from with Sec-Fetch-Site. Origin is "null" on our own pages (their
-        // Referrer-Policy is no-referrer), so only a real origin other than ours counts against a post.
-        var site = http.Request.Headers["Sec-Fetch-Site"].ToString();
-        if (site.Length > 0 && site != "same-origin") return false;
+        // Browsers name where a form post comes from with Sec-Fetch-Site; it is required here, since without the
+        // SameSite cookie nothing else ties the post to our own page (browsers without it, such as Safari before
+        // 16.4, cannot use embedded mode). Origin is "null" on our own pages (their Referrer-Policy is no-referrer),
+        // so only a real origin other than ours counts against a post.
+        if (http.Request.Headers["Sec-Fetch-Site"].ToString() != "same-origin") return false;
         var origin = http.Request.Headers.Origin.ToString();
         if (origin.Length > 0 && origin != "null" && !string.Equals(origin, PublicUrl.Of(http), StringComparison.OrdinalIgnoreCase)
             && !string.Equals(origin, $"{http.Request.Scheme}://{http.Request.Host}", StringComparison.OrdinalIgnoreCase))

@@ -36,6 +36,8 @@ public sealed record ConnectPageModel
     public int? AttemptsLeft { get; init; }
     public bool CanChooseAnother => Choices.Count > 1;
     public string? LinkId { get; init; }
+    /// <summary>Where an embedded page's OAuth sign-in opens (<c>_top</c> or <c>_blank</c>); null on a normal page.</summary>
+    public string? OAuthTarget { get; init; }
 
     /// <summary>A URL of this link's flow (<paramref name="suffix"/> after <c>/connect/{token}</c>), embedded if the page is.</summary>
     public string Url(string suffix = "", string? query = null) => EmbedMode.Url($"/connect/{Token}{suffix}", Branding.EmbedOrigin, query);

@@ -44,8 +44,15 @@ public static partial class HostedPages
         var chosen = connector is not null ? choices.FirstOrDefault(c => c.Id == connector)
             : choices.Count == 1 ? choices[0] : null;
         var values = link.Prefill.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
-        if (chosen is { OAuth2: not null }) AllowFormActionTo(http, chosen);
-        return Page(PageModel(http, antiforgery, token, link, branding, choices, chosen, q, category, values));
+        string? oauthTarget = null;
+        if (chosen is { OAuth2: not null })
+        {
+            AllowFormActionTo(http, chosen);
+            // Providers refuse to be framed: embedded, the sign-in takes the whole window and ends at redirect_uri, or,
+            // with nowhere to go back to, runs in a new window so the partner's page stays where it is.
+            if (branding.EmbedOrigin is not null) oauthTarget = await RedirectBaseAsync(db, link, ct) is null ? "_blank" : "_top";
+        }
+        return Page(PageModel(http, antiforgery, token, link, branding, choices, chosen, q, category, values) with { OAuthTarget = oauthTarget });
     }
 
     private static async Task<IResult> Submit(string token, HttpContext http, ConnectFlow flow, AppDbContext db, IAntiforgery antiforgery,
@@ -54,7 +61,7 @@ public static partial class HostedPages
         var link = await flow.FindAsync(token, ct);
         if (link is null) return NotFoundPage();
         var branding = await BrandingOfAsync(http, db, link.OrganizationId, ct);
-        var form = await http.Request.ReadFormAsync(ct);
+        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : FormCollection.Empty;
         if (!await IsGenuinePostAsync(http, antiforgery, branding, link, form))
             return Notice(branding, "This form has expired", "Reload the page and submit the form again.", StatusCodes.Status400BadRequest);
         if (flow.WhyUnusable(link) is { } why) return GonePage(branding, why);

@@ -30,7 +30,7 @@ public static partial class HostedPages
         var link = await flow.FindAsync(token, ct);
         if (link is null) return NotFoundPage();
         var branding = await BrandingOfAsync(http, db, link.OrganizationId, ct);
-        var form = await http.Request.ReadFormAsync(ct);
+        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : FormCollection.Empty;
         if (!await IsGenuinePostAsync(http, antiforgery, branding, link, form))
             return Notice(branding, "This form has expired", "Reload the page and try again.", StatusCodes.Status400BadRequest);
         if (flow.WhyUnusable(link) is { } why) return GonePage(branding, why);

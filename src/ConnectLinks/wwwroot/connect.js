@@ -5,7 +5,7 @@
 //     url: link.url,                                   // from POST /v1/links
 //     onReady()      {},                               // the link page has loaded
 //     onSuccess(e)   { e.connection_id, e.link_id },   // connected; the modal closes itself
-//     onExit(e)      {},                               // the customer cancelled or closed the modal
+//     onExit(e)      {},                               // e.reason: "cancelled" (Cancel) or "closed" (× or Escape)
 //     onError(e)     { e.error },                      // expired, revoked, locked, used, or load_failed
 //   });
 //
@@ -57,6 +57,7 @@
       clearTimeout(timer);
       window.removeEventListener("message", onMessage);
       document.removeEventListener("keydown", onKey);
+      document.removeEventListener("focusin", onFocus);
       overlay.remove();
       if (returnFocus && typeof returnFocus.focus === "function") returnFocus.focus();
     };
@@ -68,16 +69,22 @@
       const data = event.data;
       if (!data || data.source !== "connectlinks") return;
       switch (data.type) {
-        case "ready": ready = true; clearTimeout(timer); call("onReady", { link_id: data.link_id }); break;
+        case "ready":
+          // Every page of the flow says it (after a failed attempt too); the partner hears it once.
+          if (!ready) { ready = true; clearTimeout(timer); call("onReady", { link_id: data.link_id }); }
+          break;
         case "success": teardown(); call("onSuccess", { link_id: data.link_id, connection_id: data.connection_id }); break;
-        case "exit": exit("cancelled"); break;
+        case "exit": exit(data.reason === "closed" ? "closed" : "cancelled"); break;
         case "error": ready = true; clearTimeout(timer); call("onError", { error: data.error }); break;
       }
     }
     function onKey(event) { if (event.key === "Escape") exit("closed"); }
+    // A modal dialog: focus that wanders out to the page behind comes back to the dialog.
+    function onFocus(event) { if (!overlay.contains(event.target)) close.focus(); }
 
     window.addEventListener("message", onMessage);
     document.addEventListener("keydown", onKey);
+    document.addEventListener("focusin", onFocus);
     close.addEventListener("click", () => exit("closed"));
     // A page this origin may not frame never loads into the iframe, so it never says "ready".
     const timer = setTimeout(() => { if (!ready && !closed) call("onError", { error: "load_failed" }); }, LOAD_TIMEOUT_MS);

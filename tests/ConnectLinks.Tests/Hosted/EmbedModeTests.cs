@@ -20,8 +20,16 @@ public sealed class EmbedModeTests : IAsyncLifetime
 
     public Task DisposeAsync() { _app.Dispose(); return Task.CompletedTask; }
 
-    /// <summary>A browser in a cross-site iframe: it gets no SameSite cookie back, so this client keeps none.</summary>
-    private HttpClient FramedBrowser() => _app.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+    /// <summary>
+    /// A browser in a cross-site iframe: it gets no SameSite cookie back, so this client keeps none; and it says, as
+    /// browsers do, that the page's own form posts come from the same origin (unless <paramref name="fetchMetadata"/> is off).
+    /// </summary>
+    private HttpClient FramedBrowser(bool fetchMetadata = true)
+    {
+        var client = _app.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        if (fetchMetadata) client.DefaultRequestHeaders.Add("Sec-Fetch-Site", "same-origin");
+        return client;
+    }
 
     private async Task<(JsonObject Link, LinkPage Page)> OpenEmbeddedAsync(string origin = Partner)
     {
@@ -87,7 +95,7 @@ public sealed class EmbedModeTests : IAsyncLifetime
         var (link, page) = await OpenEmbeddedAsync();
         var (_, other) = await OpenEmbeddedAsync();
         var action = page.Document.QuerySelector("form#connect-form")!.GetAttribute("action")!;
-        var browser = FramedBrowser();
+        var browser = FramedBrowser(fetchMetadata: false);
 
         async Task<HttpResponseMessage> PostAsync(string? formToken, string? origin = null, string? fetchSite = null)
         {
@@ -101,14 +109,17 @@ public sealed class EmbedModeTests : IAsyncLifetime
         }
         string TokenOf(LinkPage p) => p.Document.QuerySelector("input[name=__embed]")!.GetAttribute("value")!;
 
-        (await PostAsync(null)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await PostAsync("not-a-token")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await PostAsync(TokenOf(other))).StatusCode.ShouldBe(HttpStatusCode.BadRequest); // another link's form
-        (await PostAsync(TokenOf(page), origin: "https://evil.example")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await PostAsync(null, fetchSite: "same-origin")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await PostAsync("not-a-token", fetchSite: "same-origin")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await PostAsync(TokenOf(other), fetchSite: "same-origin")).StatusCode.ShouldBe(HttpStatusCode.BadRequest); // another link's form
+        (await PostAsync(TokenOf(page), origin: "https://evil.example", fetchSite: "same-origin")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        // Without fetch metadata nothing shows the post came from our page (an old browser, or a forged request).
+        (await PostAsync(TokenOf(page))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await PostAsync(TokenOf(page), origin: "null")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await PostAsync(TokenOf(page), origin: "null", fetchSite: "cross-site")).StatusCode.ShouldBe(HttpStatusCode.BadRequest); // a sandboxed frame elsewhere
         (await _api.GetFromJsonAsync<JsonObject>($"/v1/links/{link.Str("id")}"))!["attempts"]!.GetValue<int>().ShouldBe(0);
 
-        var genuine = await PostAsync(TokenOf(page), origin: "http://localhost");
+        var genuine = await PostAsync(TokenOf(page), origin: "http://localhost", fetchSite: "same-origin");
         genuine.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity); // it ran the test: the password was wrong
         // What Chromium sends from our own framed page: Origin is "null" under Referrer-Policy: no-referrer.
         (await PostAsync(TokenOf(page), origin: "null", fetchSite: "same-origin")).StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
@@ -122,6 +133,7 @@ public sealed class EmbedModeTests : IAsyncLifetime
         {
             Content = new FormUrlEncodedContent([new("connector", "postgres"), new("__embed", TokenOf(page))]),
         };
+        stale.Headers.Add("Sec-Fetch-Site", "same-origin");
         (await browser.SendAsync(stale)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
 
@@ -140,6 +152,37 @@ public sealed class EmbedModeTests : IAsyncLifetime
         Body(page, "data-embed-type").ShouldBe("error");
         Body(page, "data-embed-error").ShouldBe("revoked");
         Csp(page).ShouldContain("frame-ancestors https://app.example.com;");
+    }
+
+    [Fact]
+    public async Task APostThatIsNotAFormIsRefusedPlainly()
+    {
+        var (link, page) = await OpenEmbeddedAsync();
+        var path = new Uri(link.Str("url")).AbsolutePath;
+        foreach (var target in new[] { path, path + "?embed=" + Uri.EscapeDataString(Partner), path + "/oauth?embed=" + Uri.EscapeDataString(Partner) })
+        {
+            var response = await FramedBrowser().PostAsJsonAsync(target, new { connector = "postgres" });
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, target);
+        }
+        (await _api.GetFromJsonAsync<JsonObject>($"/v1/links/{link.Str("id")}"))!["attempts"]!.GetValue<int>().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task EmbeddedOAuthSignInLeavesTheFrame()
+    {
+        (await _api.PutAsJsonAsync("/v1/connectors/hubspot-oauth/oauth-client", new { client_id = "client-1", client_secret = "secret-1" })).EnsureSuccessStatusCode();
+        async Task<string?> TargetAsync(object body)
+        {
+            var link = await _api.CreateLinkAsync(body);
+            var page = await new LinkPage(FramedBrowser(), link.Str("url")).OpenAsync("?embed=" + Uri.EscapeDataString(Partner));
+            page.Response!.StatusCode.ShouldBe(HttpStatusCode.OK, page.Text);
+            return page.Document.QuerySelector("form#oauth-form")!.GetAttribute("target");
+        }
+        // With a redirect_uri the whole window goes to the provider and comes back there; without one, a new window.
+        (await TargetAsync(new { connector = "hubspot-oauth", redirect_uri = Partner + "/done" })).ShouldBe("_top");
+        (await TargetAsync(new { connector = "hubspot-oauth" })).ShouldBe("_blank");
+        var plain = await _api.CreateLinkAsync(new { connector = "hubspot-oauth" });
+        (await new LinkPage(_app.CreateClient(), plain.Str("url")).OpenAsync()).Document.QuerySelector("form#oauth-form")!.GetAttribute("target").ShouldBeNull();
     }
 
     [Fact]

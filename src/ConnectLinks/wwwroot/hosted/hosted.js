@@ -10,6 +10,10 @@ document.addEventListener("DOMContentLoaded", () => {
     if (embed.embedConnection) message.connection_id = embed.embedConnection;
     if (embed.embedError) message.error = embed.embedError;
     window.parent.postMessage(message, embed.embedOrigin);
+    // Keys typed in the frame never reach the partner's page: pass Escape on, as a request to close.
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") window.parent.postMessage({ source: "connectlinks", type: "exit", reason: "closed" }, embed.embedOrigin);
+    });
   }
 
   // Filter the connector list as the customer types or picks a category.
