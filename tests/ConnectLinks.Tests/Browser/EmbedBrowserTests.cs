@@ -62,7 +62,7 @@ public sealed class EmbedBrowserTests
     }
 
     [Fact]
-    public async Task ClosingTheModalTellsThePartnerAndLeavesTheLinkUsable()
+    public async Task OnAPhoneTheModalFillsTheScreenAndClosingItTellsThePartner()
     {
         await using var browser = await BrowserSession.StartAsync();
         var partnerPort = ServiceProcess.FreePort();
@@ -71,10 +71,14 @@ public sealed class EmbedBrowserTests
         var link = await api.CreateLinkAsync(new { connector = "postgres" });
         await using var partnerApp = await PartnerAppAsync(partnerPort, browser.Url("/connect.js"), link.Str("url"));
 
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(BrowserSession.Phone);
         await page.GotoAsync($"http://localhost:{partnerPort}/");
         await page.GetByRole(AriaRole.Button, new() { Name = "Connect your database" }).ClickAsync();
         await Assertions.Expect(page.Locator("#events")).ToHaveTextAsync("ready");
+        await BrowserSession.ScreenshotAsync(page, "phone", fullPage: false);
+        var frameBox = (await page.Locator("iframe[title=Connect]").BoundingBoxAsync())!;
+        frameBox.Width.ShouldBe(page.ViewportSize!.Width, 1); // the whole width of the phone, no sideways scroll
+        await Axe.ShouldHaveNoSeriousViolationsAsync(page); // the dialog on the partner's page: named, labelled close button
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(page.Locator("#events")).ToHaveTextAsync("ready exit:closed");
         await Assertions.Expect(page.Locator("iframe[title=Connect]")).ToHaveCountAsync(0);
@@ -91,7 +95,7 @@ public sealed class EmbedBrowserTests
         var app = builder.Build();
         var html = $$"""
             <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Partner app</title><script src="{{connectJs}}"></script></head>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Partner app</title><script src="{{connectJs}}"></script></head>
             <body><main><h1>Partner app</h1><button id="open">Connect your database</button><p id="events"></p></main>
             <script>
               const seen = [];
