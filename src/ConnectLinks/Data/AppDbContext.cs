@@ -9,6 +9,7 @@ using ConnectLinks.Security;
 using ConnectLinks.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace ConnectLinks.Data;
@@ -51,6 +52,13 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
         if (deliveries > 0) WebhookOutbox.Wake(this);
         return result;
     }
+
+    /// <summary>
+    /// The application's services. Contexts come from a pooled factory and cannot take constructor services; the
+    /// provider is reachable through the options. A context built outside the web app (the CLI, tests) may lack some.
+    /// </summary>
+    public IServiceProvider? ApplicationServices =>
+        this.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider;
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

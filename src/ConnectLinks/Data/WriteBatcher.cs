@@ -44,7 +44,7 @@ public sealed class WriteBatcher(IDbContextFactory<AppDbContext> contexts, Sqlit
             var batch = new List<PendingWrite>(MaxBatch);
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next)) batch.Add(next);
             if (batch.Count == 0) { slots.Release(); continue; }
-            if (writers == 1)
+            if (writers == 1) // SQLite: commit on this loop, without a hop through the thread pool per batch
             {
                 await CommitOrSplitAsync(batch);
                 slots.Release();

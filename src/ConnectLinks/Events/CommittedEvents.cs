@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using ConnectLinks.Operations.Metrics;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace ConnectLinks.Events;
@@ -37,8 +36,5 @@ public static class CommittedEvents
     /// <summary>Call when <paramref name="transaction"/> ends; what it still holds was rolled back.</summary>
     public static void Ended(IDbContextTransaction transaction) => Held.Remove(transaction);
 
-    // Note: contexts come from a pooled factory and cannot take constructor services; the application's provider is
-    // reachable through the options; a context built without the application (tests) has none.
-    private static ServiceMetrics? MetricsOf(DbContext db) =>
-        db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService<ServiceMetrics>();
+    private static ServiceMetrics? MetricsOf(DbContext db) => (db as Data.AppDbContext)?.ApplicationServices?.GetService<ServiceMetrics>();
 }

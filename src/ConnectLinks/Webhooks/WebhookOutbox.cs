@@ -5,7 +5,6 @@ using ConnectLinks.Data;
 using ConnectLinks.Events;
 using ConnectLinks.Links;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace ConnectLinks.Webhooks;
 
@@ -52,13 +51,8 @@ public static class WebhookOutbox
     }
 
     /// <summary>Wakes this process's dispatcher after a commit that added deliveries (other instances poll).</summary>
-    public static void Wake(AppDbContext db)
-    {
-        // Note: the context comes from a pooled factory and cannot take constructor services; the application's
-        // provider is reachable through the options. The CLI has no dispatcher, so the signal may be missing.
-        var app = db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider;
-        app?.GetService<WebhookSignal>()?.Wake();
-    }
+    public static void Wake(AppDbContext db) =>
+        db.ApplicationServices?.GetService<WebhookSignal>()?.Wake(); // the CLI has no dispatcher, so no signal
 
     /// <summary>The request body of an event: <c>{type, timestamp, data}</c>, data being the event's own JSON.</summary>
     public static string PayloadOf(Event e)

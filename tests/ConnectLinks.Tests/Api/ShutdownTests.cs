@@ -2,12 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using ConnectLinks.Tests.Hosted;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ConnectLinks.Tests.Api;
 
@@ -48,20 +43,11 @@ public sealed class ShutdownTests
         links.Single()!.Str("status").ShouldBe("completed");
     }
 
-    private static async Task<(WebApplication App, string Url)> SlowApiAsync(TaskCompletionSource started)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.MapGet("/", async () =>
+    private static Task<(WebApplication App, string BaseUrl)> SlowApiAsync(TaskCompletionSource started) =>
+        LocalHttpApp.StartAsync(app => app.MapGet("/", async () =>
         {
             started.TrySetResult();
             await Task.Delay(TimeSpan.FromSeconds(2));
             return Results.Ok(new { ok = true });
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new Uri(address).GetLeftPart(UriPartial.Authority));
-    }
+        }));
 }

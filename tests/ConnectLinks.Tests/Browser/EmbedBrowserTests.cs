@@ -2,9 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ConnectLinks.Tests.Hosted;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Xunit.Sdk;
 
@@ -89,10 +87,6 @@ public sealed class EmbedBrowserTests
     /// <summary>A partner's page: a button that opens <paramref name="linkUrl"/> with connect.js and lists what it heard.</summary>
     private static async Task<WebApplication> PartnerAppAsync(int port, string connectJs, string linkUrl)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.ListenLocalhost(port));
-        var app = builder.Build();
         var html = $$"""
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Partner app</title><script src="{{connectJs}}"></script></head>
@@ -109,8 +103,7 @@ public sealed class EmbedBrowserTests
               }));
             </script></body></html>
             """;
-        app.MapGet("/", () => Results.Content(html, "text/html"));
-        await app.StartAsync();
+        var (app, _) = await LocalHttpApp.StartAsync(app => app.MapGet("/", () => Results.Content(html, "text/html")), localhostPort: port);
         return app;
     }
 }

@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ConnectLinks.Tests.Webhooks;
 
@@ -20,9 +14,9 @@ public sealed record CapturedWebhook(Dictionary<string, string> Headers, string 
 /// <summary>A real HTTP server on 127.0.0.1 (Kestrel) that records webhook requests and answers as a test tells it.</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
 
-    private WebhookReceiver(WebApplication app) => _app = app;
+    private WebhookReceiver() { }
 
     /// <summary>Every request, in arrival order.</summary>
     public ConcurrentQueue<CapturedWebhook> Requests { get; } = new();
@@ -34,12 +28,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.MapPost("/{**path}", async (HttpContext http) =>
+        var receiver = new WebhookReceiver();
+        var (app, baseUrl) = await LocalHttpApp.StartAsync(app => app.MapPost("/{**path}", async (HttpContext http) =>
         {
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync();
@@ -48,10 +38,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
             receiver.Requests.Enqueue(captured);
             try { http.Response.StatusCode = await receiver.Respond(captured, http.RequestAborted); }
             catch (OperationCanceledException) { http.Abort(); }
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver.Url = new Uri(address).GetLeftPart(UriPartial.Authority) + "/hook";
+        }));
+        receiver._app = app;
+        receiver.Url = baseUrl + "/hook";
         return receiver;
     }
 

@@ -93,6 +93,7 @@ public sealed class PrometheusExporter : IDisposable
     private sealed class Family(string name, string help, string type, string[]? keep)
     {
         private readonly ConcurrentDictionary<LabelSet, Series> _series = new();
+        private readonly bool _histogram = type == "histogram";
 
         public string Name => name;
 
@@ -100,8 +101,8 @@ public sealed class PrometheusExporter : IDisposable
         {
             var labels = Labels(tags);
             if (!_series.TryGetValue(labels, out var series))
-                series = _series.GetOrAdd(labels, _ => new Series(type == "histogram" ? Buckets.Length + 1 : 0));
-            series.Add(value, type == "histogram" ? Bucket(value) : -1);
+                series = _series.GetOrAdd(labels, _ => new Series(_histogram ? Buckets.Length + 1 : 0));
+            series.Add(value, _histogram ? Bucket(value) : -1);
         }
 
         private LabelSet Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
@@ -131,7 +132,7 @@ public sealed class PrometheusExporter : IDisposable
             foreach (var (labels, series) in _series)
             {
                 var l = LabelText(labels);
-                if (type != "histogram")
+                if (!_histogram)
                 {
                     text.Append(name).Append(Braces(l, null)).Append(' ').Append(Number(series.Sum)).Append('\n');
                     continue;
